@@ -1,0 +1,36 @@
+import type { Express } from 'express';
+import type { Registry } from 'prom-client';
+import {
+  createAdmissionTokenVerifier,
+  createHttpApp,
+  verificationKeys,
+  type Logger,
+  type SaleStore,
+  type SigningKeys,
+} from '@flashsale/common';
+import { createPurchaseMetrics } from './metrics';
+import { mountPurchaseRoutes } from './routes/purchase';
+
+export interface CheckoutDeps {
+  store: SaleStore;
+  saleId: string;
+  /** Public keys suffice: checkout only verifies admission tokens. */
+  keys: SigningKeys;
+  registry: Registry;
+  clock?: () => number;
+}
+
+/** Adds checkout's routes to an app: on its own (createCheckoutApp) or in the all-in-one process. */
+export function mountCheckout(app: Express, deps: CheckoutDeps): void {
+  mountPurchaseRoutes(app, {
+    store: deps.store,
+    verifyAdmissionToken: createAdmissionTokenVerifier(verificationKeys(deps.keys), deps.saleId),
+    clock: deps.clock ?? Date.now,
+    metrics: createPurchaseMetrics(deps.registry, deps.store),
+  });
+}
+
+export function createCheckoutApp(deps: CheckoutDeps & { logger: Logger; checkReady?: () => Promise<void> }): Express {
+  const checkReady = deps.checkReady ?? (() => deps.store.ping());
+  return createHttpApp({ logger: deps.logger, registry: deps.registry, checkReady }, (app) => mountCheckout(app, deps));
+}

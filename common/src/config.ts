@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { generateSigningKeys, parsePrivateKey, parsePublicKeys, type SigningKeys } from './tokens/keys';
+
+/** Which process is starting: both services in one, or one service of a split deployment. */
+export type ProcessMode = 'all-in-one' | 'waiting-room' | 'checkout';
+
+export interface SaleDefinition {
+  saleId: string;
+  stock: number;
+  /** Epoch milliseconds. The window is half-open: [startsAt, endsAt). */
+  startsAt: number;
+  endsAt: number;
+  queueOpensAt: number;
+}
+
+export interface AdmissionSettings {
+  prequeueOrder: 'random' | 'fifo';
+  ratePerMinute: number;
+  tokenTtlSeconds: number;
+  /** null means "as many as the remaining stock allows". */
+  maxActive: number | null;
+  overbook: number;
+  presenceGraceSeconds: number;
+  idleTimeoutSeconds: number;
+}
+
+export interface Config {
+  mode: ProcessMode;
+  sale: SaleDefinition;
+  admission: AdmissionSettings;
+  redisUrl: string | null;
+  databaseUrl: string | null;
+  rateLimitPerMinute: number;
+  adminToken: string;
+  queueTokenSecret: string;
+  keys: SigningKeys;
+  /** Which secrets were generated at start because they were unset (all-in-one mode only). */
+  generated: { adminToken: boolean; queueTokenSecret: boolean; keys: boolean };
+  port: number;
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Invalid configuration. Its message names the variable, and start-up prints it and stops. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_START_DELAY_MS = 60_000;
+const DEFAULT_SALE_LENGTH_MS = 60 * 60_000;
+
+/**
+ * Reads and validates every variable of the SPEC's configuration table, once, at start.
+ * `now` is the boot time that the relative defaults (start, queue opening) count from.
+ */
+export function loadConfig(env: Env, mode: ProcessMode, now: number = Date.now()): Config {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const parse = <T>(name: string, schema: z.ZodType<T>, fallback: T): T => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const result = schema.safeParse(raw);
+    if (!result.success) throw new ConfigError(name, `${result.error.issues[0]?.message ?? 'is invalid'} (got "${raw}")`);
+    return result.data;
+  };
+
+  const startsAt = parse('SALE_STARTS_AT', instant, now + DEFAULT_START_DELAY_MS);
+  const endsAt = parse('SALE_ENDS_AT', instant, startsAt + DEFAULT_SALE_LENGTH_MS);
+  if (endsAt <= startsAt) throw new ConfigError('SALE_ENDS_AT', 'must be after SALE_STARTS_AT');
+  const queueOpensAt = parse('QUEUE_OPENS_AT', instant, Math.min(now, startsAt));
+  if (queueOpensAt > startsAt) throw new ConfigError('QUEUE_OPENS_AT', 'must not be after SALE_STARTS_AT');
+
+  const sale: SaleDefinition = {
+    saleId: parse('SALE_ID', saleIdSchema, 'launch'),
+    stock: parse('SALE_STOCK', count, 100),
+    startsAt,
+    endsAt,
+    queueOpensAt,
+  };
+
+  const admission: AdmissionSettings = {
+    prequeueOrder: parse('PREQUEUE_ORDER', z.enum(['random', 'fifo'], { error: 'must be "random" or "fifo"' }), 'random'),
+    ratePerMinute: parse('ADMISSION_RATE_PER_MINUTE', count, 600),
+    tokenTtlSeconds: parse('ADMISSION_TOKEN_TTL_SECONDS', positiveCount, 120),
+    maxActive: parse<number | null>('MAX_ACTIVE_ADMISSIONS', count, null),
+    overbook: parse(
+      'OVERBOOK',
+      z.coerce.number({ error: 'must be a number' }).min(1, 'must be 1 or more').max(100, 'must be at most 100'),
+      1,
+    ),
+    presenceGraceSeconds: parse('PRESENCE_GRACE_SECONDS', positiveCount, 30),
+    idleTimeoutSeconds: parse('QUEUE_IDLE_TIMEOUT_SECONDS', positiveCount, 600),
+  };
+
+  const redisUrl = parse<string | null>('REDIS_URL', url(['redis:', 'rediss:']), null);
+  const databaseUrl = parse<string | null>('DATABASE_URL', url(['postgres:', 'postgresql:']), null);
+  const split = mode !== 'all-in-one';
+  if (split && redisUrl === null) throw new ConfigError('REDIS_URL', `is required for the ${mode} service (split mode needs Redis)`);
+
+  const adminTokenValue = parse<string | null>('ADMIN_TOKEN', z.string().min(16, 'must be at least 16 characters'), null);
+  const queueSecretValue = parse<string | null>('QUEUE_TOKEN_SECRET', z.string().min(32, 'must be at least 32 characters'), null);
+  if (mode === 'waiting-room' && queueSecretValue === null)
+    throw new ConfigError('QUEUE_TOKEN_SECRET', 'is required for the waiting-room service');
+  if (mode === 'waiting-room' && adminTokenValue === null) throw new ConfigError('ADMIN_TOKEN', 'is required for the waiting-room service');
+
+  const loaded = loadKeys(read, mode);
+  return {
+    mode,
+    sale,
+    admission,
+    redisUrl,
+    databaseUrl,
+    rateLimitPerMinute: parse('RATE_LIMIT_PER_MINUTE', count, 300),
+    adminToken: adminTokenValue ?? randomBytes(24).toString('base64url'),
+    queueTokenSecret: queueSecretValue ?? randomBytes(32).toString('base64url'),
+    keys: loaded.keys,
+    generated: { adminToken: adminTokenValue === null, queueTokenSecret: queueSecretValue === null, keys: loaded.generated },
+    port: parse('PORT', z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535, 'must be a port number'), 3000),
+    host: parse('HOST', z.string(), '127.0.0.1'),
+    logLevel: parse(
+      'LOG_LEVEL',
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }),
+      'info',
+    ),
+  };
+}
+
+/**
+ * The admission-token keys. Signing needs the private key (the waiting room); verifying needs only
+ * public keys (checkout), so a checkout instance is never given the private key. Several public
+ * keys may be given as concatenated PEM blocks, which is how a key rotation overlaps.
+ */
+function loadKeys(read: (name: string) => string | undefined, mode: ProcessMode): { keys: SigningKeys; generated: boolean } {
+  const pem = (name: string): string | undefined => {
+    const inline = read(name);
+    const file = read(`${name}_FILE`);
+    if (inline !== undefined && file !== undefined) throw new ConfigError(name, `and ${name}_FILE are both set; set one`);
+    if (file === undefined) return inline;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(`${name}_FILE`, `names a file that cannot be read (${file})`);
+    }
+  };
+  const privatePem = pem('JWT_PRIVATE_KEY');
+  const publicPem = pem('JWT_PUBLIC_KEY');
+
+  if (privatePem === undefined && publicPem === undefined) {
+    if (mode === 'waiting-room')
+      throw new ConfigError('JWT_PRIVATE_KEY', 'is required for the waiting-room service (or JWT_PRIVATE_KEY_FILE)');
+    if (mode === 'checkout') throw new ConfigError('JWT_PUBLIC_KEY', 'is required for the checkout service (or JWT_PUBLIC_KEY_FILE)');
+    return { keys: generateSigningKeys(), generated: true };
+  }
+  if (mode === 'waiting-room' && privatePem === undefined)
+    throw new ConfigError('JWT_PRIVATE_KEY', 'is required for the waiting-room service');
+  if (mode === 'checkout' && privatePem !== undefined)
+    throw new ConfigError('JWT_PRIVATE_KEY', 'must not be given to the checkout service: it only verifies');
+
+  const privateKey = privatePem === undefined ? null : withConfigError('JWT_PRIVATE_KEY', () => parsePrivateKey(privatePem));
+  const extraPublic = publicPem === undefined ? [] : withConfigError('JWT_PUBLIC_KEY', () => parsePublicKeys(publicPem));
+  if (privateKey === null && extraPublic.length === 0) throw new ConfigError('JWT_PUBLIC_KEY', 'holds no public key');
+  return { keys: { privateKey, publicKeys: extraPublic }, generated: false };
+}
+
+function withConfigError<T>(variable: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    throw new ConfigError(variable, `is not a usable key: ${(error as Error).message}`);
+  }
+}
+
+const count = z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must not be negative');
+const positiveCount = count.min(1, 'must be at least 1');
+const saleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
+
+/** ISO-8601 instants with a date and a time zone, so every instance reads the same moment. */
+const instant = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+    'must be an ISO-8601 instant such as 2026-12-01T09:00:00Z',
+  )
+  .transform((value, ctx) => {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'is not a real date' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+function url(protocols: string[]): z.ZodType<string> {
+  return z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
+}

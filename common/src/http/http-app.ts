@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Registry } from 'prom-client';
+import { errorBody, HttpError, StoreUnavailableError } from '../errors';
+import type { Logger } from '../logger';
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** The request id: the caller's `x-request-id` when it is sane, else a fresh one. */
+    id: string;
+  }
+}
+
+/** The SPEC's body limit. */
+export const MAX_BODY_BYTES = 10 * 1024;
+
+export interface HttpAppOptions {
+  logger: Logger;
+  registry: Registry;
+  /** Resolves when the process can serve (its store answers, it is not draining). */
+  checkReady: () => Promise<void>;
+}
+
+/**
+ * The HTTP shell every service shares: request ids and request logs, the body rules of the SPEC,
+ * /healthz, /readyz and /metrics, then the service's own routes (`mountRoutes`), then one 404
+ * and one error handler that answer in the SPEC's error shape and never leak a stack trace.
+ */
+export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Express) => void): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // API answers are computed per request; an ETag would only cost a hash of every body.
+  app.set('etag', false);
+
+  app.use(requestLogging(options.logger));
+  app.use(jsonBodies);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    await options.checkReady();
+    res.json({ status: 'ready' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(options.registry.contentType).send(await options.registry.metrics());
+  });
+
+  mountRoutes(app);
+
+  app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'There is nothing at this address.')));
+  app.use(errorHandler(options.logger));
+  return app;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * One log line per request, with its request id, method, path, status and duration; no headers
+ * and no bodies, since those carry tokens and user data. Other lines about a request carry its
+ * `reqId` too. pino-http, which builds a child logger and serialises every request, was the
+ * largest cost on the purchase path after the token check when profiled (README, "Benchmark").
+ */
+function requestLogging(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const given = req.headers['x-request-id'];
+    const reqId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', reqId);
+    req.id = reqId;
+    res.once('finish', () => {
+      const responseTimeMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const level = res.statusCode >= 500 ? 'error' : 'info';
+      logger[level]({ reqId, method: req.method, url: req.originalUrl, status: res.statusCode, responseTimeMs }, 'request');
+    });
+    next();
+  };
+}
+
+/**
+ * Bodies are JSON of at most 10 KB. A body of another type is refused rather than ignored, so
+ * nothing a client sent is silently dropped.
+ */
+const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: false });
+
+const jsonBodies: RequestHandler = (req, res, next) => {
+  const declaredLength = Number(req.headers['content-length'] ?? 0);
+  if (declaredLength > MAX_BODY_BYTES) return next(new HttpError(413, 'payload_too_large', 'The request body is larger than 10 KB.'));
+  const hasBody = declaredLength > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return next();
+  if (!req.is('application/json'))
+    return next(new HttpError(400, 'bad_request', 'The request body must be JSON (Content-Type: application/json).'));
+  parseJson(req, res, next);
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const answer = toHttpError(error);
+    if (error instanceof StoreUnavailableError) {
+      logger.warn({ reqId: req.id, cause: (error.cause as Error | undefined)?.message }, 'store unavailable');
+    } else if (answer.status >= 500) {
+      logger.error({ reqId: req.id, err: error }, 'request failed');
+    }
+    if (res.headersSent) return;
+    res.status(answer.status).set(answer.headers).json(errorBody(answer.code, answer.message));
+  };
+}
+
+function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof StoreUnavailableError) {
+    return new HttpError(503, 'unavailable', 'The sale is briefly unavailable. Nothing was taken; please retry in a moment.', {
+      'Retry-After': '1',
+    });
+  }
+  const parserError = error as BodyParserError;
+  if (parserError.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'The request body is larger than 10 KB.');
+  if (parserError.type === 'entity.parse.failed') return new HttpError(400, 'bad_request', 'The request body is not valid JSON.');
+  if (typeof parserError.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    return new HttpError(400, 'bad_request', 'The request could not be read.');
+  }
+  return new HttpError(500, 'internal_error', 'Something went wrong on our side. Please retry.');
+}

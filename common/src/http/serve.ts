@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { ConfigError } from '../config';
+import type { Logger } from '../logger';
+
+/** Longest a SIGTERM may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  logger: Logger;
+  /** Closes what the process opened (store, ledger), after the server stops taking requests. */
+  onShutdown: () => Promise<void>;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  shutdown: (reason: string) => Promise<void>;
+}
+
+/**
+ * Listens, and on SIGTERM or SIGINT shuts down gracefully: stop accepting connections, let
+ * in-flight requests finish, close the store, exit. A deadline guards against anything stuck.
+ */
+export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
+  const server = createServer(app);
+  // Above a typical load balancer's idle timeout, so the balancer closes idle connections first.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      options.logger.info({ reason }, 'shutting down');
+      const deadline = setTimeout(() => {
+        options.logger.error('shutdown deadline passed; exiting');
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await options.onShutdown();
+      clearTimeout(deadline);
+    })();
+    return stopping;
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
+  return { server, url, shutdown };
+}
+
+/** Runs a process entry point: a configuration error prints its one message; anything else, its stack. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+    } else {
+      process.stderr.write(`Fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    process.exit(1);
+  });
+}

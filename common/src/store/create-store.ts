@@ -1,0 +1,17 @@
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { MemoryStore } from './memory/memory-store';
+import { connectRedis, createRedisClient } from './redis/connection';
+import { RedisStore } from './redis/redis-store';
+import type { QueueStore } from './queue-store';
+import type { SaleStore } from './sale-store';
+
+/** Redis when REDIS_URL is set; otherwise the embedded store (all-in-one mode only). */
+export async function createStore(config: Config, logger: Logger): Promise<SaleStore & QueueStore> {
+  if (config.redisUrl === null) return new MemoryStore(config.sale.saleId);
+  const redis = createRedisClient(config.redisUrl);
+  // ioredis reports each failed reconnect; the store's callers answer 503 meanwhile.
+  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
+  await connectRedis(redis, 30_000);
+  return new RedisStore(redis, config.sale.saleId);
+}

@@ -1,0 +1,25 @@
+/**
+ * Every Redis key of a sale, from one place. They all share the hash tag `{sale:<id>}`, so one
+ * sale lives on one Redis Cluster slot and its scripts may touch all of them atomically.
+ */
+export function saleKeys(saleId: string) {
+  const tag = `{sale:${saleId}}`;
+  return {
+    /** Hash: the sale's definition (stock, window) and its `remaining` counter. */
+    sale: `${tag}:sale`,
+    /** Hash: userId → "orderId|purchasedAt". The one-per-user record and the orders of truth. */
+    orders: `${tag}:orders`,
+    /** Stream: one entry per order, read by the order ledger. */
+    orderLog: `${tag}:order-log`,
+    /** Sorted set: waiting shoppers by queue order (pre-queue band first, then join order). */
+    queue: `${tag}:queue`,
+    /** Sorted set: admitted shoppers who have not bought yet, by admission expiry (epoch ms). */
+    active: `${tag}:active`,
+    /** Hash: the operator's settings, the shared admission bucket, and admission counters. */
+    admission: `${tag}:admission`,
+    /** Hash: userId → the admission token signed for their current admission. */
+    admissionTokens: `${tag}:admission-tokens`,
+  };
+}
+
+export type SaleKeys = ReturnType<typeof saleKeys>;

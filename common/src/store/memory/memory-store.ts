@@ -1,0 +1,225 @@
+import type { SaleDefinition } from '../../config';
+import { activeAdmissionCap, admissionsToGrant, refillBucket, type AdmissionBucket, type AdmissionControl } from '../../queue/admission';
+import { PREQUEUE_BAND, type AdmissionBatch, type AdmissionCounters, type QueueState } from '../../queue/queue-state';
+import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
+import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
+import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
+
+interface MemorySale {
+  definition: SaleDefinition;
+  remaining: number;
+  orders: Map<string, Order>;
+  /** userId → queue score, and the waiting shoppers sorted by score (kept sorted: joins append). */
+  scores: Map<string, number>;
+  line: string[];
+  joinSeq: number;
+  /** userId → admission expiry (epoch ms). */
+  active: Map<string, number>;
+  admissionTokens: Map<string, string>;
+  control: AdmissionControl;
+  bucket: AdmissionBucket;
+  prequeueSettled: boolean;
+  admittedTotal: number;
+  expiredTotal: number;
+}
+
+/**
+ * The embedded store: the whole sale in this process's memory, so `npm start` needs nothing but
+ * Node.js. Single-process by design: two processes with a MemoryStore are two different sales.
+ * Each method runs to completion without awaiting in between, which makes it as atomic as a Lua
+ * script. Nothing survives a restart; durable sales use RedisStore.
+ */
+export class MemoryStore implements SaleStore, QueueStore {
+  private sale: MemorySale | null = null;
+
+  constructor(
+    private readonly saleId: string,
+    private readonly clock: Clock = Date.now,
+  ) {}
+
+  async initSale(definition: SaleDefinition, admission: InitialAdmission): Promise<SaleSnapshot> {
+    if (definition.saleId !== this.saleId) throw new Error(`this store holds sale ${this.saleId}, not ${definition.saleId}`);
+    const { ratePerMinute, maxActive, overbook, prequeueOrder } = admission;
+    this.sale ??= {
+      definition: { ...definition },
+      remaining: definition.stock,
+      orders: new Map(),
+      scores: new Map(),
+      line: [],
+      joinSeq: 0,
+      active: new Map(),
+      admissionTokens: new Map(),
+      control: { ratePerMinute, paused: false, maxActive, overbook },
+      bucket: { allowance: 0, updatedAt: this.clock() },
+      prequeueSettled: prequeueOrder === 'fifo',
+      admittedTotal: 0,
+      expiredTotal: 0,
+    };
+    return this.getSale();
+  }
+
+  async getSale(): Promise<SaleSnapshot> {
+    const { definition, remaining } = this.requireSale();
+    return { ...definition, remaining, now: this.clock() };
+  }
+
+  async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+    const sale = this.requireSale();
+    const outcome = decidePurchase(
+      { window: sale.definition, remaining: sale.remaining, existingOrder: sale.orders.get(request.userId) ?? null },
+      request,
+      this.clock(),
+    );
+    if (outcome.kind === 'purchased') {
+      sale.remaining -= 1;
+      sale.orders.set(outcome.order.userId, outcome.order);
+      sale.active.delete(request.userId);
+      sale.admissionTokens.delete(request.userId);
+    }
+    return outcome;
+  }
+
+  async getOrder(userId: string): Promise<Order | null> {
+    return this.requireSale().orders.get(userId) ?? null;
+  }
+
+  async queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState> {
+    const sale = this.requireSale();
+    const now = this.clock();
+    const order = sale.orders.get(userId);
+    if (order) return { kind: 'purchased', order };
+    if (sale.remaining <= 0) return { kind: 'sold_out' };
+    if (now >= sale.definition.endsAt) return { kind: 'sale_ended' };
+
+    const expiresAt = sale.active.get(userId);
+    if (expiresAt !== undefined) {
+      if (expiresAt > now) return { kind: 'admitted', expiresAt, admissionToken: sale.admissionTokens.get(userId) ?? null };
+      this.expire(sale, [userId]);
+    }
+    if (!sale.scores.has(userId)) {
+      if (mode !== 'join') return { kind: 'not_queued' };
+      if (now < sale.definition.queueOpensAt) return { kind: 'queue_not_open' };
+      sale.joinSeq += 1;
+      sale.scores.set(userId, now >= sale.definition.startsAt ? PREQUEUE_BAND + sale.joinSeq : sale.joinSeq);
+      sale.line.push(userId);
+    }
+    return { kind: 'waiting', position: this.rank(sale, userId) + 1, waiting: sale.line.length };
+  }
+
+  async leave(userId: string): Promise<boolean> {
+    const sale = this.requireSale();
+    const waited = sale.scores.has(userId);
+    if (waited) {
+      sale.line.splice(this.rank(sale, userId), 1);
+      sale.scores.delete(userId);
+    }
+    const held = sale.active.delete(userId);
+    sale.admissionTokens.delete(userId);
+    return waited || held;
+  }
+
+  async admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch> {
+    const sale = this.requireSale();
+    const now = this.clock();
+    const expired = [...sale.active].filter(([, expiresAt]) => expiresAt <= now).map(([userId]) => userId);
+    this.expire(sale, expired);
+    const result = (admitted: AdmissionBatch['admitted'] = [], awaitingShuffle = false): AdmissionBatch => ({
+      admitted,
+      expired,
+      awaitingShuffle,
+    });
+
+    const { startsAt, endsAt } = sale.definition;
+    if (now < startsAt || now >= endsAt || sale.remaining <= 0) return result();
+    if (!sale.prequeueSettled) return result([], true);
+    sale.bucket = refillBucket(sale.bucket, sale.control, now);
+    if (sale.control.paused) return result();
+
+    const cap = activeAdmissionCap(sale.control, sale.remaining);
+    const grant = Math.min(admissionsToGrant(sale.bucket.allowance, cap, sale.active.size, sale.line.length), maxBatch);
+    const admitted = sale.line.splice(0, Math.max(0, grant)).map((userId) => {
+      sale.scores.delete(userId);
+      sale.active.set(userId, now + tokenTtlMs);
+      return { userId, expiresAt: now + tokenTtlMs };
+    });
+    sale.bucket = { allowance: sale.bucket.allowance - admitted.length, updatedAt: now };
+    sale.admittedTotal += admitted.length;
+    return result(admitted);
+  }
+
+  async prequeueMembers(): Promise<string[]> {
+    const sale = this.requireSale();
+    return sale.line.filter((userId) => (sale.scores.get(userId) ?? PREQUEUE_BAND) < PREQUEUE_BAND);
+  }
+
+  async settlePrequeue(order: string[]): Promise<PrequeueSettlement> {
+    const sale = this.requireSale();
+    if (sale.prequeueSettled) return 'already_settled';
+    if (this.clock() < sale.definition.startsAt) return 'not_started';
+    order.forEach((userId, index) => {
+      if (sale.scores.has(userId)) sale.scores.set(userId, index + 1);
+    });
+    sale.line.sort((a, b) => (sale.scores.get(a) ?? 0) - (sale.scores.get(b) ?? 0));
+    sale.prequeueSettled = true;
+    return 'settled';
+  }
+
+  async recordAdmissionToken(userId: string, token: string): Promise<boolean> {
+    const sale = this.requireSale();
+    if (!sale.active.has(userId)) return false;
+    sale.admissionTokens.set(userId, token);
+    return true;
+  }
+
+  async getAdmissionControl(): Promise<AdmissionControl> {
+    return { ...this.requireSale().control };
+  }
+
+  async updateAdmissionControl(change: Partial<AdmissionControl>): Promise<AdmissionControl> {
+    const sale = this.requireSale();
+    // Settle the bucket under the old settings first, as updateAdmission-1.lua does.
+    sale.bucket = refillBucket(sale.bucket, sale.control, this.clock());
+    sale.control = { ...sale.control, ...change };
+    return { ...sale.control };
+  }
+
+  async admissionCounters(): Promise<AdmissionCounters> {
+    const sale = this.requireSale();
+    return {
+      waiting: sale.line.length,
+      activeAdmissions: sale.active.size,
+      admittedTotal: sale.admittedTotal,
+      expiredAdmissions: sale.expiredTotal,
+    };
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  private expire(sale: MemorySale, userIds: string[]): void {
+    for (const userId of userIds) {
+      sale.active.delete(userId);
+      sale.admissionTokens.delete(userId);
+    }
+    sale.expiredTotal += userIds.length;
+  }
+
+  /** 0-based rank of a waiting shopper, by binary search over the line (sorted by score). */
+  private rank(sale: MemorySale, userId: string): number {
+    const score = sale.scores.get(userId) ?? 0;
+    let low = 0;
+    let high = sale.line.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((sale.scores.get(sale.line[middle] as string) ?? 0) < score) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private requireSale(): MemorySale {
+    if (!this.sale) throw new Error('the sale has not been initialised (call initSale first)');
+    return this.sale;
+  }
+}

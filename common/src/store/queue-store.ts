@@ -1,0 +1,31 @@
+import type { AdmissionBatch, AdmissionCounters, QueueState } from '../queue/queue-state';
+import type { AdmissionControl } from '../queue/admission';
+
+export type PrequeueSettlement = 'settled' | 'already_settled' | 'not_started';
+
+/** What the waiting room needs of the store, beside the SaleStore it shares with checkout. */
+export interface QueueStore {
+  /** Where the shopper stands; with 'join', queues them at the back if they are nowhere yet. */
+  queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState>;
+  /** Out of the queue, and out of any admission they held. True if they were in either. */
+  leave(userId: string): Promise<boolean>;
+  /** The admission step (admit-5.lua); any instance may run it at any time. */
+  admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch>;
+  /** The pre-queue's members, for the one shuffle at the start. */
+  prequeueMembers(): Promise<string[]>;
+  /** Applies the drawn pre-queue order, once across all instances. */
+  settlePrequeue(order: string[]): Promise<PrequeueSettlement>;
+  /** Keeps the token signed for a standing admission. False if it no longer stands. */
+  recordAdmissionToken(userId: string, token: string): Promise<boolean>;
+  getAdmissionControl(): Promise<AdmissionControl>;
+  updateAdmissionControl(change: Partial<AdmissionControl>): Promise<AdmissionControl>;
+  admissionCounters(): Promise<AdmissionCounters>;
+}
+
+/** The settings a sale starts with; the operator changes them live afterwards. */
+export interface InitialAdmission {
+  prequeueOrder: 'random' | 'fifo';
+  ratePerMinute: number;
+  maxActive: number | null;
+  overbook: number;
+}

@@ -1,0 +1,236 @@
+import type { Redis } from 'ioredis';
+import type { SaleDefinition } from '../../config';
+import { StoreUnavailableError } from '../../errors';
+import type { Order, PurchaseOutcome, PurchaseRequest } from '../../sale/purchase';
+import { saleKeys, type SaleKeys } from '../keys';
+import type { AdmissionControl } from '../../queue/admission';
+import { PREQUEUE_BAND, type AdmissionBatch, type AdmissionCounters, type QueueState } from '../../queue/queue-state';
+import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
+import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
+import { defineSaleScripts, type SaleScripts } from './scripts';
+
+export interface RedisStoreOptions {
+  /**
+   * Tests only: stand the scripts at this clock instead of Redis TIME. Production leaves it
+   * unset, so that every instance judges the window by the one Redis clock.
+   */
+  clock?: Clock;
+}
+
+/**
+ * The sale in Redis, for any number of instances. Every step that must be atomic is one Lua
+ * script (scripts/*.lua) and one round trip; every key comes from saleKeys().
+ */
+export class RedisStore implements SaleStore, QueueStore {
+  private readonly keys: SaleKeys;
+  private readonly scripts: SaleScripts;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly saleId: string,
+    private readonly options: RedisStoreOptions = {},
+  ) {
+    this.keys = saleKeys(saleId);
+    this.scripts = defineSaleScripts(redis);
+  }
+
+  async initSale(definition: SaleDefinition, admission: InitialAdmission): Promise<SaleSnapshot> {
+    if (definition.saleId !== this.saleId) throw new Error(`this store holds sale ${this.saleId}, not ${definition.saleId}`);
+    const { saleId, stock, startsAt, endsAt, queueOpensAt } = definition;
+    const { ratePerMinute, maxActive, overbook, prequeueOrder } = admission;
+    const reply = await this.call(() =>
+      this.scripts.initSale(
+        this.keys.sale,
+        this.keys.admission,
+        saleId,
+        stock,
+        startsAt,
+        endsAt,
+        queueOpensAt,
+        this.nowArgument(),
+        ratePerMinute,
+        maxActive === null ? '' : String(maxActive),
+        overbook,
+        prequeueOrder,
+      ),
+    );
+    return parseSnapshot(reply);
+  }
+
+  async getSale(): Promise<SaleSnapshot> {
+    return parseSnapshot(await this.call(() => this.scripts.readSale(this.keys.sale, this.nowArgument())));
+  }
+
+  async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
+    const { sale, orders, orderLog, active, admissionTokens } = this.keys;
+    const reply = await this.call(() =>
+      this.scripts.purchase(
+        sale,
+        orders,
+        orderLog,
+        active,
+        admissionTokens,
+        request.userId,
+        request.orderId,
+        request.tokenExpiresAt,
+        this.nowArgument(),
+      ),
+    );
+    return parsePurchaseReply(reply, request.userId);
+  }
+
+  async getOrder(userId: string): Promise<Order | null> {
+    const record = await this.call(() => this.redis.hget(this.keys.orders, userId));
+    return record === null ? null : parseOrderRecord(userId, record);
+  }
+
+  async queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState> {
+    const { sale, orders, queue, active, admissionTokens, admission } = this.keys;
+    const reply = await this.call(() =>
+      this.scripts.queueState(sale, orders, queue, active, admissionTokens, admission, userId, mode, PREQUEUE_BAND, this.nowArgument()),
+    );
+    return parseQueueState(reply, userId);
+  }
+
+  async leave(userId: string): Promise<boolean> {
+    const { queue, active, admissionTokens } = this.keys;
+    return (await this.call(() => this.scripts.leave(queue, active, admissionTokens, userId))) === 1;
+  }
+
+  async admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch> {
+    const { sale, queue, active, admission, admissionTokens } = this.keys;
+    const reply = await this.call(() =>
+      this.scripts.admit(sale, queue, active, admission, admissionTokens, tokenTtlMs, maxBatch, this.nowArgument()),
+    );
+    const [state, expiresAt, expiredCount, ...userIds] = reply;
+    const expired = userIds.slice(0, Number(expiredCount));
+    const admitted = userIds.slice(Number(expiredCount)).map((userId) => ({ userId, expiresAt: Number(expiresAt) }));
+    return { admitted, expired, awaitingShuffle: state === 'awaiting_shuffle' };
+  }
+
+  async prequeueMembers(): Promise<string[]> {
+    return this.call(() => this.redis.zrangebyscore(this.keys.queue, 0, `(${PREQUEUE_BAND}`));
+  }
+
+  async settlePrequeue(order: string[]): Promise<PrequeueSettlement> {
+    const { sale, queue, admission } = this.keys;
+    return this.call(() => this.scripts.shufflePrequeue(sale, queue, admission, this.nowArgument(), ...order));
+  }
+
+  async recordAdmissionToken(userId: string, token: string): Promise<boolean> {
+    return (await this.call(() => this.scripts.recordAdmissionToken(this.keys.active, this.keys.admissionTokens, userId, token))) === 1;
+  }
+
+  async getAdmissionControl(): Promise<AdmissionControl> {
+    return parseControl(await this.call(() => this.redis.hmget(this.keys.admission, 'ratePerMinute', 'paused', 'maxActive', 'overbook')));
+  }
+
+  async updateAdmissionControl(change: Partial<AdmissionControl>): Promise<AdmissionControl> {
+    const fields: string[] = [];
+    if (change.ratePerMinute !== undefined) fields.push('ratePerMinute', String(change.ratePerMinute));
+    if (change.paused !== undefined) fields.push('paused', change.paused ? '1' : '0');
+    if (change.maxActive !== undefined) fields.push('maxActive', change.maxActive === null ? '' : String(change.maxActive));
+    if (change.overbook !== undefined) fields.push('overbook', String(change.overbook));
+    return parseControl(await this.call(() => this.scripts.updateAdmission(this.keys.admission, this.nowArgument(), ...fields)));
+  }
+
+  async admissionCounters(): Promise<AdmissionCounters> {
+    const { queue, active, admission } = this.keys;
+    const [waiting, activeAdmissions, totals] = await this.call(() =>
+      Promise.all([this.redis.zcard(queue), this.redis.zcard(active), this.redis.hmget(admission, 'admittedTotal', 'expiredTotal')]),
+    );
+    return { waiting, activeAdmissions, admittedTotal: Number(totals[0] ?? 0), expiredAdmissions: Number(totals[1] ?? 0) };
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.redis.ping());
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private nowArgument(): string {
+    return this.options.clock ? String(this.options.clock()) : '';
+  }
+
+  /** Turns "Redis cannot be reached or did not answer" into StoreUnavailableError; bugs stay bugs. */
+  private async call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw isUnavailable(error) ? new StoreUnavailableError(error) : error;
+    }
+  }
+}
+
+/** Replies from a Redis that is up but cannot serve right now; anything else from Redis is a bug. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS)\b/;
+
+function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'ReplyError' ? TRANSIENT_REPLY.test(error.message) : true;
+}
+
+function parseSnapshot(reply: string[]): SaleSnapshot {
+  const [saleId, stock, remaining, startsAt, endsAt, queueOpensAt, now] = reply;
+  return {
+    saleId: String(saleId),
+    stock: Number(stock),
+    remaining: Number(remaining),
+    startsAt: Number(startsAt),
+    endsAt: Number(endsAt),
+    queueOpensAt: Number(queueOpensAt),
+    now: Number(now),
+  };
+}
+
+/** Maps the purchase script's small reply to the domain's outcome. */
+function parsePurchaseReply(reply: string[], userId: string): PurchaseOutcome {
+  const [code, orderId, purchasedAt] = reply;
+  switch (code) {
+    case 'purchased':
+    case 'already_purchased':
+      return { kind: code, order: { orderId: String(orderId), userId, purchasedAt: Number(purchasedAt) } };
+    case 'sold_out':
+    case 'sale_not_started':
+    case 'sale_ended':
+    case 'token_expired':
+      return { kind: code };
+    default:
+      throw new Error(`unexpected reply from the purchase script: ${String(code)}`);
+  }
+}
+
+function parseQueueState(reply: string[], userId: string): QueueState {
+  const [kind, first, second] = reply;
+  switch (kind) {
+    case 'waiting':
+      return { kind, position: Number(first), waiting: Number(second) };
+    case 'admitted':
+      return { kind, expiresAt: Number(first), admissionToken: first === undefined || second === '' ? null : (second ?? null) };
+    case 'purchased':
+      return { kind, order: { orderId: String(first), userId, purchasedAt: Number(second) } };
+    case 'not_queued':
+    case 'queue_not_open':
+    case 'sold_out':
+    case 'sale_ended':
+      return { kind };
+    default:
+      throw new Error(`unexpected reply from the queue script: ${String(kind)}`);
+  }
+}
+
+function parseControl([ratePerMinute, paused, maxActive, overbook]: Array<string | null>): AdmissionControl {
+  return {
+    ratePerMinute: Number(ratePerMinute),
+    paused: paused === '1',
+    maxActive: maxActive === null || maxActive === '' ? null : Number(maxActive),
+    overbook: Number(overbook),
+  };
+}
+
+function parseOrderRecord(userId: string, record: string): Order {
+  const bar = record.indexOf('|');
+  return { orderId: record.slice(0, bar), userId, purchasedAt: Number(record.slice(bar + 1)) };
+}

@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { PrequeueSettlement } from '../queue-store';
+
+const SCRIPTS_DIR = path.join(__dirname, 'scripts');
+const INCLUDE = /^-- @include (\w+)$/gm;
+
+/** Each script's reply, as Redis returns it. */
+type Reply = Promise<string[]>;
+
+/** The sale's atomic steps, one per scripts/<name>-<numberOfKeys>.lua file. */
+export interface SaleScripts {
+  initSale(
+    sale: string,
+    admission: string,
+    saleId: string,
+    stock: number,
+    startsAt: number,
+    endsAt: number,
+    queueOpensAt: number,
+    now: string,
+    ratePerMinute: number,
+    maxActive: string,
+    overbook: number,
+    prequeueOrder: string,
+  ): Reply;
+  readSale(sale: string, now: string): Reply;
+  purchase(
+    sale: string,
+    orders: string,
+    orderLog: string,
+    active: string,
+    admissionTokens: string,
+    userId: string,
+    orderId: string,
+    tokenExpiresAt: number,
+    now: string,
+  ): Reply;
+  queueState(
+    sale: string,
+    orders: string,
+    queue: string,
+    active: string,
+    admissionTokens: string,
+    admission: string,
+    userId: string,
+    mode: 'join' | 'peek',
+    band: number,
+    now: string,
+  ): Reply;
+  admit(
+    sale: string,
+    queue: string,
+    active: string,
+    admission: string,
+    admissionTokens: string,
+    ttlMs: number,
+    maxBatch: number,
+    now: string,
+  ): Reply;
+  shufflePrequeue(sale: string, queue: string, admission: string, now: string, ...order: string[]): Promise<PrequeueSettlement>;
+  updateAdmission(admission: string, now: string, ...fieldValues: string[]): Reply;
+  leave(queue: string, active: string, admissionTokens: string, userId: string): Promise<number>;
+  recordAdmissionToken(active: string, admissionTokens: string, userId: string, token: string): Promise<number>;
+}
+
+/**
+ * Registers every script with ioredis `defineCommand`: it calls EVALSHA and falls back to EVAL
+ * on NOSCRIPT, so scripts come back by themselves after Redis restarts with an empty cache.
+ * The key count comes from the file name, as in BullMQ; `-- @include x` inlines includes/x.lua.
+ */
+export function defineSaleScripts(redis: Redis): SaleScripts {
+  for (const file of readdirSync(SCRIPTS_DIR)) {
+    const match = /^(\w+)-(\d+)\.lua$/.exec(file);
+    if (!match) continue;
+    const [, name, numberOfKeys] = match as unknown as [string, string, string];
+    redis.defineCommand(name, { numberOfKeys: Number(numberOfKeys), lua: readScript(file) });
+  }
+  return redis as unknown as SaleScripts;
+}
+
+function readScript(file: string): string {
+  const source = readFileSync(path.join(SCRIPTS_DIR, file), 'utf8');
+  return source.replace(INCLUDE, (_, name: string) => readFileSync(path.join(SCRIPTS_DIR, 'includes', `${name}.lua`), 'utf8'));
+}

@@ -1,0 +1,58 @@
+--[[
+  Where a shopper stands, and (mode 'join') puts them in the queue if they are nowhere yet.
+  Idempotent: a shopper already waiting keeps their place, so a position never gets worse.
+  An admission that expired unused is cleared here, and a join then goes to the back.
+
+  KEYS[1] sale hash
+  KEYS[2] orders hash
+  KEYS[3] queue sorted set
+  KEYS[4] active sorted set (admission expiry)
+  KEYS[5] admission tokens hash
+  KEYS[6] admission hash (joinSeq, expiredTotal)
+  ARGV[1] userId, normalised
+  ARGV[2] mode: 'join' or 'peek'
+  ARGV[3] pre-queue band: scores of joins after the start begin here
+  ARGV[4] now override, epoch ms (tests only; empty means Redis TIME)
+
+  Returns {'purchased', orderId, purchasedAt} | {'sold_out'} | {'sale_ended'}
+          {'admitted', expiresAt, admissionToken or ''}
+          {'waiting', position, waiting} | {'not_queued'} | {'queue_not_open'}
+  Errors  NOSALE when the sale has not been initialised
+]]
+-- @include now
+
+local userId = ARGV[1]
+local sale = redis.call('HMGET', KEYS[1], 'startsAt', 'endsAt', 'remaining', 'queueOpensAt')
+if not sale[1] then
+  return redis.error_reply('NOSALE the sale has not been initialised')
+end
+local now = currentTime(ARGV[4])
+
+local order = redis.call('HGET', KEYS[2], userId)
+if order then
+  local bar = string.find(order, '|', 1, true)
+  return {'purchased', string.sub(order, 1, bar - 1), string.sub(order, bar + 1)}
+end
+if tonumber(sale[3]) <= 0 then return {'sold_out'} end
+if now >= tonumber(sale[2]) then return {'sale_ended'} end
+
+local expiresAt = redis.call('ZSCORE', KEYS[4], userId)
+if expiresAt then
+  if tonumber(expiresAt) > now then
+    return {'admitted', expiresAt, redis.call('HGET', KEYS[5], userId) or ''}
+  end
+  redis.call('ZREM', KEYS[4], userId)
+  redis.call('HDEL', KEYS[5], userId)
+  redis.call('HINCRBY', KEYS[6], 'expiredTotal', 1)
+end
+
+local rank = redis.call('ZRANK', KEYS[3], userId)
+if not rank then
+  if ARGV[2] ~= 'join' then return {'not_queued'} end
+  if now < tonumber(sale[4]) then return {'queue_not_open'} end
+  local score = redis.call('HINCRBY', KEYS[6], 'joinSeq', 1)
+  if now >= tonumber(sale[1]) then score = score + tonumber(ARGV[3]) end
+  redis.call('ZADD', KEYS[3], score, userId)
+  rank = redis.call('ZRANK', KEYS[3], userId)
+end
+return {'waiting', rank + 1, redis.call('ZCARD', KEYS[3])}

@@ -1,0 +1,144 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, loadConfig, type ProcessMode } from '@flashsale/common';
+
+const BOOT = Date.parse('2030-01-01T12:00:00Z');
+const load = (env: Record<string, string>, mode: ProcessMode = 'all-in-one') => loadConfig(env, mode, BOOT);
+const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const privatePem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const publicPem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+describe('configuration', () => {
+  test('has the SPEC defaults', () => {
+    const config = load({});
+    expect(config.sale).toEqual({
+      saleId: 'launch',
+      stock: 100,
+      startsAt: BOOT + 60_000,
+      endsAt: BOOT + 60_000 + 3_600_000,
+      queueOpensAt: BOOT,
+    });
+    expect(config.admission).toEqual({
+      prequeueOrder: 'random',
+      ratePerMinute: 600,
+      tokenTtlSeconds: 120,
+      maxActive: null,
+      overbook: 1,
+      presenceGraceSeconds: 30,
+      idleTimeoutSeconds: 600,
+    });
+    expect(config).toMatchObject({
+      redisUrl: null,
+      databaseUrl: null,
+      rateLimitPerMinute: 300,
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'info',
+    });
+    expect(config.generated).toEqual({ adminToken: true, queueTokenSecret: true, keys: true });
+    expect(config.keys.privateKey?.asymmetricKeyType).toBe('rsa');
+  });
+
+  test('reads every variable it is given', () => {
+    const config = load({
+      SALE_ID: 'spring',
+      SALE_STARTS_AT: '2030-02-01T09:00:00Z',
+      SALE_ENDS_AT: '2030-02-01T10:00:00.500+01:00',
+      SALE_STOCK: '5',
+      QUEUE_OPENS_AT: '2030-02-01T08:30:00Z',
+      PREQUEUE_ORDER: 'fifo',
+      ADMISSION_RATE_PER_MINUTE: '120',
+      ADMISSION_TOKEN_TTL_SECONDS: '30',
+      MAX_ACTIVE_ADMISSIONS: '7',
+      OVERBOOK: '1.5',
+      PRESENCE_GRACE_SECONDS: '10',
+      QUEUE_IDLE_TIMEOUT_SECONDS: '60',
+      REDIS_URL: 'redis://localhost:6380',
+      DATABASE_URL: 'postgres://postgres@localhost/orders',
+      RATE_LIMIT_PER_MINUTE: '0',
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+      QUEUE_TOKEN_SECRET: 'q'.repeat(32),
+      JWT_PRIVATE_KEY: privatePem,
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config.sale).toEqual({
+      saleId: 'spring',
+      stock: 5,
+      startsAt: Date.parse('2030-02-01T09:00:00Z'),
+      endsAt: Date.parse('2030-02-01T09:00:00.500Z'),
+      queueOpensAt: Date.parse('2030-02-01T08:30:00Z'),
+    });
+    expect(config.admission).toEqual({
+      prequeueOrder: 'fifo',
+      ratePerMinute: 120,
+      tokenTtlSeconds: 30,
+      maxActive: 7,
+      overbook: 1.5,
+      presenceGraceSeconds: 10,
+      idleTimeoutSeconds: 60,
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'redis://localhost:6380',
+      rateLimitPerMinute: 0,
+      adminToken: 'a-long-enough-admin-token',
+      port: 8080,
+      host: '0.0.0.0',
+      logLevel: 'warn',
+    });
+    expect(config.generated).toEqual({ adminToken: false, queueTokenSecret: false, keys: false });
+  });
+
+  test.each([
+    [{ SALE_STOCK: '-1' }, 'SALE_STOCK'],
+    [{ SALE_STOCK: 'lots' }, 'SALE_STOCK'],
+    [{ SALE_STOCK: '2.5' }, 'SALE_STOCK'],
+    [{ SALE_STARTS_AT: 'tomorrow' }, 'SALE_STARTS_AT'],
+    [{ SALE_STARTS_AT: '2030-02-30T09:00:00' }, 'SALE_STARTS_AT'],
+    [{ SALE_STARTS_AT: '2030-02-01T10:00:00Z', SALE_ENDS_AT: '2030-02-01T09:00:00Z' }, 'SALE_ENDS_AT'],
+    [{ SALE_STARTS_AT: '2030-02-01T10:00:00Z', SALE_ENDS_AT: '2030-02-01T10:00:00Z' }, 'SALE_ENDS_AT'],
+    [{ SALE_STARTS_AT: '2030-02-01T10:00:00Z', QUEUE_OPENS_AT: '2030-02-01T11:00:00Z' }, 'QUEUE_OPENS_AT'],
+    [{ PREQUEUE_ORDER: 'lottery' }, 'PREQUEUE_ORDER'],
+    [{ ADMISSION_RATE_PER_MINUTE: '-5' }, 'ADMISSION_RATE_PER_MINUTE'],
+    [{ ADMISSION_TOKEN_TTL_SECONDS: '0' }, 'ADMISSION_TOKEN_TTL_SECONDS'],
+    [{ OVERBOOK: '0.5' }, 'OVERBOOK'],
+    [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
+    [{ SALE_ID: 'has spaces' }, 'SALE_ID'],
+    [{ JWT_PRIVATE_KEY: 'not a key' }, 'JWT_PRIVATE_KEY'],
+    [{ JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' }, 'JWT_PUBLIC_KEY_FILE'],
+  ])('refuses %j with one message naming %s', (env, variable) => {
+    expect(() => load(env)).toThrow(ConfigError);
+    expect(() => load(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  test('split mode requires Redis and the secrets, and never gives checkout the private key', () => {
+    const waitingRoom = {
+      REDIS_URL: 'redis://localhost',
+      QUEUE_TOKEN_SECRET: 'q'.repeat(32),
+      ADMIN_TOKEN: 'a-long-enough-admin-token',
+      JWT_PRIVATE_KEY: privatePem,
+    };
+    expect(() => load({}, 'checkout')).toThrow(/REDIS_URL is required/);
+    expect(() => load({ REDIS_URL: 'redis://localhost' }, 'checkout')).toThrow(/JWT_PUBLIC_KEY is required/);
+    expect(() => load({ REDIS_URL: 'redis://localhost', JWT_PRIVATE_KEY: privatePem }, 'checkout')).toThrow(
+      /JWT_PRIVATE_KEY must not be given/,
+    );
+    expect(load({ REDIS_URL: 'redis://localhost', JWT_PUBLIC_KEY: publicPem }, 'checkout').keys).toEqual({
+      privateKey: null,
+      publicKeys: [expect.anything()],
+    });
+    expect(() => load({ ...waitingRoom, QUEUE_TOKEN_SECRET: '' }, 'waiting-room')).toThrow(/QUEUE_TOKEN_SECRET is required/);
+    expect(() => load({ ...waitingRoom, JWT_PRIVATE_KEY: '' }, 'waiting-room')).toThrow(/JWT_PRIVATE_KEY is required/);
+    expect(load(waitingRoom, 'waiting-room').keys.privateKey).not.toBeNull();
+  });
+
+  test('accepts two public keys in one variable, for a key rotation', () => {
+    const next = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const config = load({ REDIS_URL: 'redis://localhost', JWT_PUBLIC_KEY: `${publicPem}\n${next}` }, 'checkout');
+    expect(config.keys.publicKeys.map((key) => key.asymmetricKeyType)).toEqual(['rsa', 'ec']);
+  });
+});

@@ -10,12 +10,12 @@
  *   npm run bench -- --rounds 5 --duration 10
  *   npm run bench -- --cpu-prof       also profiles the service (perf/results/) and prints where its CPU went
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { RedisServer } from '../tests/helpers/redis-server';
+import { generateKey } from '../tests/helpers/sale-harness';
 import { cpuShares } from './lib/cpu';
 import { mintTokens } from './lib/mint-tokens';
 import { newestProfile, summarizeProfile } from './lib/profile';
@@ -79,8 +79,7 @@ async function main(): Promise<void> {
   console.log(`bench: ${ROUNDS} rounds of ${DURATION} s per figure, ${CONNECTIONS} connections, autocannon in this process`);
 
   const redis = await RedisServer.start({ appendfsync: 'always' });
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const privatePem = generateKey('rsa').export({ type: 'pkcs8', format: 'pem' }).toString();
   const saleId = 'bench';
   const hello = await startNode('perf/hello-server.js', { listening: /listening (\d+)/ });
   const service = await startNode('waiting-room/dist/all-in-one.js', {

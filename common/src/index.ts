@@ -17,3 +17,5 @@ export * from './store/redis/redis-store';
 export * from './store/redis/connection';
 export * from './tokens/keys';
 export * from './tokens/admission-token';
+export * from './http/rate-limit';
+export * from './wire';

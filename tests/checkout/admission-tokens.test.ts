@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import {
   ADMISSION_AUDIENCE,
@@ -9,7 +9,7 @@ import {
   verificationKeys,
   type SaleStore,
 } from '@flashsale/common';
-import { createSaleStore, errorCode, purchase, saleDefinition, signAdmission, startCheckout, T0, testKeys } from '../helpers/sale-harness';
+import { createSaleStore, errorCode, generateKey, purchase, saleDefinition, signAdmission, startCheckout, T0, testKeys } from '../helpers/sale-harness';
 
 const sale = saleDefinition({ stock: 10 });
 const keys = testKeys();
@@ -31,8 +31,8 @@ const without = (claim: keyof typeof goodClaims) => Object.fromEntries(Object.en
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const rs256 = (claims: object, key: KeyObject = privateKey, keyid: string | undefined = kid) =>
   jwt.sign(claims, key, { algorithm: 'RS256', ...(keyid === undefined ? {} : { keyid }) });
-const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-const ecKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+const otherRsa = generateKey('rsa');
+const ecKey = generateKey('ec');
 
 function hs256WithPublicKey(): string {
   const head = encode({ alg: 'HS256', typ: 'JWT', kid });

@@ -1,11 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { ConfigError, loadConfig, type ProcessMode } from '@flashsale/common';
+import { generateKey } from '../helpers/sale-harness';
 
 const BOOT = Date.parse('2030-01-01T12:00:00Z');
 const load = (env: Record<string, string>, mode: ProcessMode = 'all-in-one') => loadConfig(env, mode, BOOT);
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const privatePem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-const publicPem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const rsa = generateKey('rsa');
+const privatePem = rsa.export({ type: 'pkcs8', format: 'pem' }).toString();
+const publicPem = createPublicKey(rsa).export({ type: 'spki', format: 'pem' }).toString();
 
 describe('configuration', () => {
   test('has the SPEC defaults', () => {
@@ -137,7 +138,7 @@ describe('configuration', () => {
   });
 
   test('accepts two public keys in one variable, for a key rotation', () => {
-    const next = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const next = createPublicKey(generateKey('ec')).export({ type: 'spki', format: 'pem' }).toString();
     const config = load({ REDIS_URL: 'redis://localhost', JWT_PUBLIC_KEY: `${publicPem}\n${next}` }, 'checkout');
     expect(config.keys.publicKeys.map((key) => key.asymmetricKeyType)).toEqual(['rsa', 'ec']);
   });

@@ -121,7 +121,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the %s queue', (kind) => {
     await joinAll(store, 100);
     const admitted = await runAdmissions(store, clock, 3000);
     expect(admitted).toHaveLength(5);
-    expect((await store.admissionCounters()).activeAdmissions).toBe(5);
+    expect((await store.saleCounters()).activeAdmissions).toBe(5);
     await store.purchase({ userId: admitted[0] as string, orderId: randomUUID(), tokenExpiresAt: clock() + TTL });
     // Four units remain and four admissions stand: nobody more.
     expect(await runAdmissions(store, clock, 1000)).toEqual([]);
@@ -143,7 +143,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the %s queue', (kind) => {
     expect(next.admitted.map((entry) => entry.userId)).toEqual(['shopper-1']);
     expect(await store.queueState('shopper-0', 'peek')).toEqual({ kind: 'not_queued' });
     expect(await store.queueState('shopper-0', 'join')).toEqual({ kind: 'waiting', position: 2, waiting: 2 });
-    expect(await store.admissionCounters()).toEqual({ waiting: 2, activeAdmissions: 1, admittedTotal: 2, expiredAdmissions: 1 });
+    expect(await store.saleCounters()).toMatchObject({ waiting: 2, activeAdmissions: 1, admittedTotal: 2, expiredAdmissions: 1 });
   });
 
   test('keeps the signed token of a standing admission, and only of a standing one', async () => {

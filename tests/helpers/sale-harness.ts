@@ -1,3 +1,4 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
@@ -74,6 +75,19 @@ export async function createSaleStore(
   }
   await store.initSale(sale, { ...TEST_ADMISSION, ...options.admission });
   return store;
+}
+
+/**
+ * A fresh private key, re-read from its PEM so it shares nothing with the generation job (see
+ * generateSigningKeys: Node 20 can deadlock when GC frees that job during a JWK export).
+ */
+export function generateKey(kind: 'rsa' | 'ec'): KeyObject {
+  const encodings = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as const;
+  const pair =
+    kind === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048, ...encodings })
+      : generateKeyPairSync('ec', { namedCurve: 'prime256v1', ...encodings });
+  return createPrivateKey(pair.privateKey);
 }
 
 let sharedKeys: SigningKeys | null = null;

@@ -25,9 +25,26 @@ export interface AdmissionBatch {
   awaitingShuffle: boolean;
 }
 
-export interface AdmissionCounters {
+/** Sale-wide figures, read at one instant of the store's clock. */
+export interface SaleCounters {
+  /** The store's clock, epoch ms. */
+  now: number;
   waiting: number;
   activeAdmissions: number;
   admittedTotal: number;
   expiredAdmissions: number;
+  /**
+   * How many times someone left the line other than at its back (admitted, left, shuffled):
+   * while it stands still, nobody's position has changed, so pushers need not look.
+   */
+  departures: number;
+  /** Summed over the instances that reported recently (reportSockets). */
+  connectedSockets: number;
+  stock: number;
+  remaining: number;
+  /** Purchase outcomes decided by the store: code → count. */
+  outcomes: Record<string, number>;
 }
+
+/** A socket report older than this no longer counts: its instance is gone. */
+export const SOCKET_REPORT_MAX_AGE_MS = 5_000;

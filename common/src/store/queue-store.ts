@@ -1,4 +1,4 @@
-import type { AdmissionBatch, AdmissionCounters, QueueState } from '../queue/queue-state';
+import type { AdmissionBatch, QueueState, SaleCounters } from '../queue/queue-state';
 import type { AdmissionControl } from '../queue/admission';
 
 export type PrequeueSettlement = 'settled' | 'already_settled' | 'not_started';
@@ -19,7 +19,12 @@ export interface QueueStore {
   recordAdmissionToken(userId: string, token: string): Promise<boolean>;
   getAdmissionControl(): Promise<AdmissionControl>;
   updateAdmissionControl(change: Partial<AdmissionControl>): Promise<AdmissionControl>;
-  admissionCounters(): Promise<AdmissionCounters>;
+  /** The sale-wide figures in one read: counters for the operator, the line for the pushers. */
+  saleCounters(): Promise<SaleCounters>;
+  /** 1-based positions of these waiting shoppers, in one step; 0 for one who no longer waits. */
+  queuePositions(userIds: string[]): Promise<number[]>;
+  /** This instance holds `sockets` connected sockets (for the sale-wide connectedSockets). */
+  reportSockets(instanceId: string, sockets: number): Promise<void>;
 }
 
 /** The settings a sale starts with; the operator changes them live afterwards. */

@@ -30,7 +30,11 @@ export function createAdmissionTokenSigner(privateKey: KeyObject, saleId: string
   const algorithm = algorithmFor(privateKey);
   const kid = keyId(privateKey);
   return {
-    sign(userId: string, now: number): SignedAdmission {
+    /**
+     * Signs for `userId`. The expiry defaults to `now` + TTL; the admission step passes the
+     * expiry it stored, so the token dies no later than the slot it stands for.
+     */
+    sign(userId: string, now: number, expiresAt = now + ttlSeconds * 1000): SignedAdmission {
       const iat = Math.floor(now / 1000);
       const claims: AdmissionClaims = {
         iss: ADMISSION_ISSUER,
@@ -39,7 +43,7 @@ export function createAdmissionTokenSigner(privateKey: KeyObject, saleId: string
         sale: saleId,
         jti: randomUUID(),
         iat,
-        exp: iat + ttlSeconds,
+        exp: Math.floor(expiresAt / 1000),
       };
       const token = jwt.sign(claims, privateKey, { algorithm, keyid: kid });
       return { token, expiresAt: claims.exp * 1000, claims };

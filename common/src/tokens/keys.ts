@@ -27,10 +27,19 @@ export function algorithmFor(key: KeyObject): AdmissionAlgorithm {
   throw new Error('only RSA (RS256) and EC P-256 (ES256) keys are supported');
 }
 
-/** A fresh RSA key pair, for all-in-one mode when no key is configured. */
+/**
+ * A fresh RSA key pair, for all-in-one mode when no key is configured. The key is re-read from
+ * its PEM so that it shares nothing with the generation job: Node 20 can deadlock when garbage
+ * collection frees that job while a JWK export holds the key's lock (seen in CI as a hung test
+ * worker, the main thread waiting in ~KeyGenJob under KeyObjectHandle::ExportJWK).
+ */
 export function generateSigningKeys(): SigningKeys {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { privateKey, publicKeys: [] };
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return { privateKey: createPrivateKey(privateKey), publicKeys: [] };
 }
 
 export function parsePrivateKey(pem: string): KeyObject {
@@ -50,9 +59,19 @@ export function parsePublicKeys(pem: string): KeyObject[] {
   });
 }
 
+const keyIds = new WeakMap<KeyObject, string>();
+
 /** The RFC 7638 JWK thumbprint: a `kid` that any party can recompute from the key itself. */
-export function keyId(publicKey: KeyObject): string {
-  const jwk = publicKey.export({ format: 'jwk' });
+export function keyId(key: KeyObject): string {
+  let kid = keyIds.get(key);
+  if (kid === undefined) {
+    kid = thumbprint(key.export({ format: 'jwk' }));
+    keyIds.set(key, kid);
+  }
+  return kid;
+}
+
+function thumbprint(jwk: JsonWebKey): string {
   const members = jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }

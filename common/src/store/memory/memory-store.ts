@@ -1,6 +1,6 @@
 import type { SaleDefinition } from '../../config';
 import { activeAdmissionCap, admissionsToGrant, refillBucket, type AdmissionBucket, type AdmissionControl } from '../../queue/admission';
-import { PREQUEUE_BAND, type AdmissionBatch, type AdmissionCounters, type QueueState } from '../../queue/queue-state';
+import { PREQUEUE_BAND, SOCKET_REPORT_MAX_AGE_MS, type AdmissionBatch, type QueueState, type SaleCounters } from '../../queue/queue-state';
 import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
 import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
@@ -21,6 +21,10 @@ interface MemorySale {
   prequeueSettled: boolean;
   admittedTotal: number;
   expiredTotal: number;
+  departures: number;
+  outcomes: Map<string, number>;
+  /** instanceId → sockets and when they were reported. */
+  socketReports: Map<string, { sockets: number; at: number }>;
 }
 
 /**
@@ -54,6 +58,9 @@ export class MemoryStore implements SaleStore, QueueStore {
       prequeueSettled: prequeueOrder === 'fifo',
       admittedTotal: 0,
       expiredTotal: 0,
+      departures: 0,
+      outcomes: new Map(),
+      socketReports: new Map(),
     };
     return this.getSale();
   }
@@ -70,6 +77,7 @@ export class MemoryStore implements SaleStore, QueueStore {
       request,
       this.clock(),
     );
+    sale.outcomes.set(outcome.kind, (sale.outcomes.get(outcome.kind) ?? 0) + 1);
     if (outcome.kind === 'purchased') {
       sale.remaining -= 1;
       sale.orders.set(outcome.order.userId, outcome.order);
@@ -112,6 +120,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     if (waited) {
       sale.line.splice(this.rank(sale, userId), 1);
       sale.scores.delete(userId);
+      sale.departures += 1;
     }
     const held = sale.active.delete(userId);
     sale.admissionTokens.delete(userId);
@@ -144,6 +153,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     });
     sale.bucket = { allowance: sale.bucket.allowance - admitted.length, updatedAt: now };
     sale.admittedTotal += admitted.length;
+    sale.departures += admitted.length;
     return result(admitted);
   }
 
@@ -161,6 +171,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     });
     sale.line.sort((a, b) => (sale.scores.get(a) ?? 0) - (sale.scores.get(b) ?? 0));
     sale.prequeueSettled = true;
+    sale.departures += 1;
     return 'settled';
   }
 
@@ -183,14 +194,34 @@ export class MemoryStore implements SaleStore, QueueStore {
     return { ...sale.control };
   }
 
-  async admissionCounters(): Promise<AdmissionCounters> {
+  async saleCounters(): Promise<SaleCounters> {
     const sale = this.requireSale();
+    const now = this.clock();
+    let connectedSockets = 0;
+    for (const report of sale.socketReports.values()) {
+      if (report.at >= now - SOCKET_REPORT_MAX_AGE_MS) connectedSockets += report.sockets;
+    }
     return {
+      now,
       waiting: sale.line.length,
       activeAdmissions: sale.active.size,
       admittedTotal: sale.admittedTotal,
       expiredAdmissions: sale.expiredTotal,
+      departures: sale.departures,
+      connectedSockets,
+      stock: sale.definition.stock,
+      remaining: sale.remaining,
+      outcomes: Object.fromEntries(sale.outcomes),
     };
+  }
+
+  async queuePositions(userIds: string[]): Promise<number[]> {
+    const sale = this.requireSale();
+    return userIds.map((userId) => (sale.scores.has(userId) ? this.rank(sale, userId) + 1 : 0));
+  }
+
+  async reportSockets(instanceId: string, sockets: number): Promise<void> {
+    this.requireSale().socketReports.set(instanceId, { sockets, at: this.clock() });
   }
 
   async ping(): Promise<void> {}

@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../../errors';
 import type { Order, PurchaseOutcome, PurchaseRequest } from '../../sale/purchase';
 import { saleKeys, type SaleKeys } from '../keys';
 import type { AdmissionControl } from '../../queue/admission';
-import { PREQUEUE_BAND, type AdmissionBatch, type AdmissionCounters, type QueueState } from '../../queue/queue-state';
+import { PREQUEUE_BAND, SOCKET_REPORT_MAX_AGE_MS, type AdmissionBatch, type QueueState, type SaleCounters } from '../../queue/queue-state';
 import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 import { defineSaleScripts, type SaleScripts } from './scripts';
@@ -93,8 +93,8 @@ export class RedisStore implements SaleStore, QueueStore {
   }
 
   async leave(userId: string): Promise<boolean> {
-    const { queue, active, admissionTokens } = this.keys;
-    return (await this.call(() => this.scripts.leave(queue, active, admissionTokens, userId))) === 1;
+    const { queue, active, admissionTokens, admission } = this.keys;
+    return (await this.call(() => this.scripts.leave(queue, active, admissionTokens, admission, userId))) === 1;
   }
 
   async admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch> {
@@ -134,12 +134,37 @@ export class RedisStore implements SaleStore, QueueStore {
     return parseControl(await this.call(() => this.scripts.updateAdmission(this.keys.admission, this.nowArgument(), ...fields)));
   }
 
-  async admissionCounters(): Promise<AdmissionCounters> {
-    const { queue, active, admission } = this.keys;
-    const [waiting, activeAdmissions, totals] = await this.call(() =>
-      Promise.all([this.redis.zcard(queue), this.redis.zcard(active), this.redis.hmget(admission, 'admittedTotal', 'expiredTotal')]),
+  async saleCounters(): Promise<SaleCounters> {
+    const { sale, queue, active, admission, instances } = this.keys;
+    const reply = await this.call(() =>
+      this.scripts.counters(sale, queue, active, admission, instances, SOCKET_REPORT_MAX_AGE_MS, this.nowArgument()),
     );
-    return { waiting, activeAdmissions, admittedTotal: Number(totals[0] ?? 0), expiredAdmissions: Number(totals[1] ?? 0) };
+    const [now, waiting, activeAdmissions, admittedTotal, expiredAdmissions, departures, connectedSockets, remaining, stock, ...codes] =
+      reply.map(String);
+    const outcomes: Record<string, number> = {};
+    for (let i = 0; i + 1 < codes.length; i += 2) outcomes[codes[i] as string] = Number(codes[i + 1]);
+    return {
+      now: Number(now),
+      waiting: Number(waiting),
+      activeAdmissions: Number(activeAdmissions),
+      admittedTotal: Number(admittedTotal),
+      expiredAdmissions: Number(expiredAdmissions),
+      departures: Number(departures),
+      connectedSockets: Number(connectedSockets),
+      remaining: Number(remaining),
+      stock: Number(stock),
+      outcomes,
+    };
+  }
+
+  async queuePositions(userIds: string[]): Promise<number[]> {
+    if (userIds.length === 0) return [];
+    const positions = await this.call(() => this.scripts.queuePositions(this.keys.queue, ...userIds));
+    return positions.map(Number);
+  }
+
+  async reportSockets(instanceId: string, sockets: number): Promise<void> {
+    await this.call(() => this.scripts.reportSockets(this.keys.instances, instanceId, sockets, this.nowArgument()));
   }
 
   async ping(): Promise<void> {

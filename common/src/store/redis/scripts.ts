@@ -61,7 +61,18 @@ export interface SaleScripts {
   ): Reply;
   shufflePrequeue(sale: string, queue: string, admission: string, now: string, ...order: string[]): Promise<PrequeueSettlement>;
   updateAdmission(admission: string, now: string, ...fieldValues: string[]): Reply;
-  leave(queue: string, active: string, admissionTokens: string, userId: string): Promise<number>;
+  leave(queue: string, active: string, admissionTokens: string, admission: string, userId: string): Promise<number>;
+  queuePositions(queue: string, ...userIds: string[]): Promise<Array<string | number>>;
+  reportSockets(instances: string, instanceId: string, sockets: number, now: string): Promise<number>;
+  counters(
+    sale: string,
+    queue: string,
+    active: string,
+    admission: string,
+    instances: string,
+    maxReportAgeMs: number,
+    now: string,
+  ): Promise<Array<string | number>>;
   recordAdmissionToken(active: string, admissionTokens: string, userId: string, token: string): Promise<number>;
 }
 

@@ -7,7 +7,7 @@
   KEYS[1] sale hash
   KEYS[2] queue sorted set
   KEYS[3] active sorted set (admission expiry)
-  KEYS[4] admission hash (settings, bucket, counters)
+  KEYS[4] admission hash (settings, bucket, counters; 'departures' counts who left the line)
   KEYS[5] admission tokens hash
   ARGV[1] admission token lifetime, ms
   ARGV[2] most shoppers to admit in this step
@@ -68,6 +68,7 @@ if grant > 0 then
   end
   allowance = allowance - #admitted
   redis.call('HINCRBY', KEYS[4], 'admittedTotal', #admitted)
+  redis.call('HINCRBY', KEYS[4], 'departures', #admitted)
 end
 redis.call('HSET', KEYS[4], 'allowance', tostring(allowance), 'updatedAt', tostring(now))
 return reply('admitting', admitted)

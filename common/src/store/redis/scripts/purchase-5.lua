@@ -2,7 +2,7 @@
   Sells one unit to one shopper, or says why not, in one atomic step. The checks run in the
   order of decidePurchase() in sale/purchase.ts: window, token expiry, one per user, stock.
 
-  KEYS[1] sale hash: startsAt, endsAt, remaining
+  KEYS[1] sale hash: startsAt, endsAt, remaining, and one 'outcome:<code>' counter per outcome
   KEYS[2] orders hash: userId -> "orderId|purchasedAt"
   KEYS[3] order log stream, read by the order ledger
   KEYS[4] active sorted set: a purchase ends the shopper's admission
@@ -19,23 +19,29 @@
 ]]
 -- @include now
 
+-- Every outcome is counted sale-wide, for the operator's figures.
+local function outcome(reply)
+  redis.call('HINCRBY', KEYS[1], 'outcome:' .. reply[1], 1)
+  return reply
+end
+
 local sale = redis.call('HMGET', KEYS[1], 'startsAt', 'endsAt', 'remaining')
 if not sale[1] then
   return redis.error_reply('NOSALE the sale has not been initialised')
 end
 
 local now = currentTime(ARGV[4])
-if now < tonumber(sale[1]) then return {'sale_not_started'} end
-if now >= tonumber(sale[2]) then return {'sale_ended'} end
-if now >= tonumber(ARGV[3]) then return {'token_expired'} end
+if now < tonumber(sale[1]) then return outcome({'sale_not_started'}) end
+if now >= tonumber(sale[2]) then return outcome({'sale_ended'}) end
+if now >= tonumber(ARGV[3]) then return outcome({'token_expired'}) end
 
 local existing = redis.call('HGET', KEYS[2], ARGV[1])
 if existing then
   local bar = string.find(existing, '|', 1, true)
-  return {'already_purchased', string.sub(existing, 1, bar - 1), string.sub(existing, bar + 1)}
+  return outcome({'already_purchased', string.sub(existing, 1, bar - 1), string.sub(existing, bar + 1)})
 end
 
-if tonumber(sale[3]) <= 0 then return {'sold_out'} end
+if tonumber(sale[3]) <= 0 then return outcome({'sold_out'}) end
 
 local purchasedAt = tostring(now)
 redis.call('HINCRBY', KEYS[1], 'remaining', -1)
@@ -43,4 +49,4 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. '|' .. purchasedAt)
 redis.call('XADD', KEYS[3], '*', 'orderId', ARGV[2], 'userId', ARGV[1], 'purchasedAt', purchasedAt)
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('HDEL', KEYS[5], ARGV[1])
-return {'purchased', ARGV[2], purchasedAt}
+return outcome({'purchased', ARGV[2], purchasedAt})

@@ -21,4 +21,6 @@ for i = 2, #ARGV do
   redis.call('ZADD', KEYS[2], 'XX', i - 1, ARGV[i])
 end
 redis.call('HSET', KEYS[3], 'prequeueSettled', '1')
+-- Positions changed wholesale: tell the position pushers to look again.
+redis.call('HINCRBY', KEYS[3], 'departures', 1)
 return 'settled'

@@ -4,10 +4,13 @@
   KEYS[1] queue sorted set
   KEYS[2] active sorted set
   KEYS[3] admission tokens hash
+  KEYS[4] admission hash ('departures': positions behind the leaver improve)
   ARGV[1] userId, normalised
 
   Returns 1 when the shopper was waiting or admitted, 0 otherwise
 ]]
-local removed = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREM', KEYS[2], ARGV[1])
+local left = redis.call('ZREM', KEYS[1], ARGV[1])
+if left == 1 then redis.call('HINCRBY', KEYS[4], 'departures', 1) end
+local released = redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
-return math.min(removed, 1)
+return math.min(left + released, 1)

@@ -1,0 +1,91 @@
+/**
+ * The shapes that cross the wire: Socket.IO events and the waiting room's JSON answers. The
+ * services build them and the client imports them as types, so both sides agree by the compiler.
+ */
+import type { SaleStatus } from './sale/status';
+import type { ErrorCode } from './errors';
+
+export interface QueuePositionEvent {
+  /** 1-based; counts everyone still waiting ahead, present or not, so it never rises. */
+  position: number;
+  etaSeconds: number;
+  waiting: number;
+}
+
+export interface QueueAdmittedEvent {
+  admissionToken: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export interface SaleStatusEvent {
+  status: SaleStatus;
+  remaining: number;
+}
+
+/** Server → shopper. */
+export interface ServerToClientEvents {
+  'queue:position': (event: QueuePositionEvent) => void;
+  'queue:admitted': (event: QueueAdmittedEvent) => void;
+  'sale:status': (event: SaleStatusEvent) => void;
+  'sale:sold_out': () => void;
+  'sale:ended': () => void;
+}
+
+/** Shoppers only listen. */
+export type ClientToServerEvents = Record<string, never>;
+
+/** What a socket sends at connect: `io(url, { auth })`. */
+export interface SocketAuth {
+  queueToken: string;
+}
+
+/** The `data` of a connect_error when the queue token is refused. */
+export interface ConnectErrorData {
+  code: ErrorCode;
+}
+
+/** POST /api/queue and GET /api/queue/me. */
+export type QueueAnswer =
+  | { state: 'waiting'; userId: string; position: number; etaSeconds: number; queueToken: string }
+  | { state: 'admitted'; userId: string; admissionToken: string; expiresAt: number; queueToken: string }
+  | { state: 'purchased'; userId: string; orderId: string; queueToken: string };
+
+/** GET /api/sale. */
+export interface SaleAnswer {
+  saleId: string;
+  status: SaleStatus;
+  startsAt: string;
+  endsAt: string;
+  serverTime: string;
+  stock: { total: number; remaining: number };
+  queue: { waiting: number; admissionRatePerMinute: number; paused: boolean };
+}
+
+/** The operator's live settings, as GET /api/admin/state and PATCH /api/admin/admission show them. */
+export interface AdmissionSettingsAnswer {
+  ratePerMinute: number;
+  paused: boolean;
+  maxActive: number | null;
+  overbook: number;
+}
+
+/** GET /api/admin/state. */
+export interface AdminStateAnswer {
+  settings: AdmissionSettingsAnswer;
+  counters: {
+    waiting: number;
+    activeAdmissions: number;
+    admittedTotal: number;
+    expiredAdmissions: number;
+    sold: number;
+    remaining: number;
+    /** Purchase outcomes decided by the store, sale-wide: purchased, sold_out, … */
+    outcomes: Partial<Record<ErrorCode | 'purchased', number>>;
+    /** Summed over the waiting-room instances that reported in the last few seconds. */
+    connectedSockets: number;
+  };
+  /** Per-instance figures of the instance that answered. */
+  instance: { id: string; connectedSockets: number; admissionRatePerMinuteMeasured: number };
+  serverTime: string;
+}

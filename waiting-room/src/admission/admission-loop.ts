@@ -1,0 +1,80 @@
+import { randomInt } from 'node:crypto';
+import type { Logger, QueueStore, SaleStore } from '@flashsale/common';
+import type { AdmissionTokenIssuer } from './admission-tokens';
+
+/** How often each instance runs the admission step. The shared bucket makes the rate exact anyway. */
+export const ADMISSION_STEP_MS = 100;
+/** The most shoppers one step admits, so one step's signing never stalls the event loop. */
+const MAX_BATCH = 500;
+
+export interface AdmissionLoopDeps {
+  store: SaleStore & QueueStore;
+  tokens: AdmissionTokenIssuer;
+  tokenTtlMs: number;
+  /** Tells the admitted shopper, wherever their socket is. */
+  announceAdmission: (userId: string, admissionToken: string, expiresAt: number) => void;
+  logger: Logger;
+}
+
+/**
+ * Every instance runs the admission step every 100 ms, and the step itself (admit-5.lua)
+ * decides how many to admit from the one bucket in Redis, by the Redis clock. There is no
+ * leader to elect or lease to renew: if an instance dies, the others' next steps simply find
+ * the allowance it did not spend, so admissions go on within one step.
+ */
+export class AdmissionLoop {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(private readonly deps: AdmissionLoopDeps) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.step(), ADMISSION_STEP_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One admission step; a step still running (slow Redis) is not overlapped. */
+  async step(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const batch = await this.deps.store.admit(this.deps.tokenTtlMs, MAX_BATCH);
+      if (batch.awaitingShuffle) await this.shufflePrequeue();
+      await Promise.all(
+        batch.admitted.map(async ({ userId, expiresAt }) => {
+          const token = await this.deps.tokens.issue(userId, expiresAt);
+          if (token !== null) this.deps.announceAdmission(userId, token, expiresAt);
+        }),
+      );
+    } catch (error) {
+      // A Redis outage: the next step tries again. Nothing was admitted that is not in Redis.
+      this.deps.logger.warn({ err: (error as Error).message }, 'admission step failed');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * The pre-queue's one shuffle. Every instance may draw an order; the store applies the first
+   * and refuses the rest, so it happens exactly once.
+   */
+  private async shufflePrequeue(): Promise<void> {
+    const members = await this.deps.store.prequeueMembers();
+    const result = await this.deps.store.settlePrequeue(shuffle(members));
+    if (result === 'settled') this.deps.logger.info({ shoppers: members.length }, 'pre-queue shuffled');
+  }
+}
+
+/** Fisher–Yates with a cryptographic source: nobody can predict or bias the draw. */
+export function shuffle<T>(items: readonly T[]): T[] {
+  const result = [...items];
+  for (let i = result.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [result[i], result[j]] = [result[j] as T, result[i] as T];
+  }
+  return result;
+}

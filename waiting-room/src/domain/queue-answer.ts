@@ -1,0 +1,41 @@
+import { HttpError, type QueueAnswer, type QueueState } from '@flashsale/common';
+
+export interface QueueReply {
+  status: 200 | 202;
+  body: QueueAnswer;
+}
+
+export interface AnswerContext {
+  userId: string;
+  queueToken: string;
+  etaSeconds: (position: number) => number;
+  /** The admission token for a standing admission; signed on demand when none was kept. */
+  admissionToken: (expiresAt: number, kept: string | null) => Promise<string>;
+  queueOpensAt: number;
+}
+
+/**
+ * What the SPEC answers for each place a shopper can stand. Closed sales and a place the
+ * shopper no longer holds are errors in the contract's shape.
+ */
+export async function queueReply(state: QueueState, context: AnswerContext): Promise<QueueReply> {
+  const { userId, queueToken } = context;
+  switch (state.kind) {
+    case 'waiting':
+      return { status: 202, body: { state: 'waiting', userId, position: state.position, etaSeconds: context.etaSeconds(state.position), queueToken } };
+    case 'admitted': {
+      const admissionToken = await context.admissionToken(state.expiresAt, state.admissionToken);
+      return { status: 200, body: { state: 'admitted', userId, admissionToken, expiresAt: state.expiresAt, queueToken } };
+    }
+    case 'purchased':
+      return { status: 200, body: { state: 'purchased', userId, orderId: state.order.orderId, queueToken } };
+    case 'sold_out':
+      throw new HttpError(410, 'sold_out', 'The sale is sold out.');
+    case 'sale_ended':
+      throw new HttpError(410, 'sale_ended', 'The sale has ended.');
+    case 'queue_not_open':
+      throw new HttpError(403, 'sale_not_started', `The queue opens at ${new Date(context.queueOpensAt).toISOString()}.`);
+    case 'not_queued':
+      throw new HttpError(404, 'not_found', 'You are not in the queue (your place or admission has lapsed); join again.');
+  }
+}

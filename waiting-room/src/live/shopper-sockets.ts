@@ -1,0 +1,119 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { ClientToServerEvents, ConnectErrorData, QueuePositionEvent, ServerToClientEvents } from '@flashsale/common';
+import type { QueueTokens } from '../domain/queue-token';
+
+interface SocketData {
+  userId: string;
+}
+
+export type ShopperServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ShopperSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** A shopper with at least one socket on this instance. */
+interface LocalShopper {
+  sockets: Set<ShopperSocket>;
+  /** The last position pushed; -1 before the first look; 0 once they no longer wait. */
+  position: number;
+}
+
+/** Every room of one shopper is named after them, so a push from any instance finds them. */
+export const shopperRoom = (userId: string) => `user:${userId}`;
+
+/** How many sockets get their push before the event loop gets a turn (HTTP keeps answering). */
+const EMIT_SLICE = 1_000;
+
+/**
+ * The shoppers' sockets on this instance. A socket authenticates with its queue token at
+ * connect and joins its shopper's room. Positions are pushed to local sockets only (each
+ * instance computes them for its own shoppers); `queue:admitted` goes through the adapter, since
+ * the instance that admits a shopper may not hold their socket.
+ */
+export class ShopperSockets {
+  readonly io: ShopperServer;
+  private readonly shoppers = new Map<string, LocalShopper>();
+
+  constructor(
+    httpServer: HttpServer,
+    queueTokens: QueueTokens,
+    private readonly onConnect: (socket: ShopperSocket) => Promise<void>,
+  ) {
+    this.io = new Server(httpServer, { serveClient: false, cors: { origin: false } });
+    this.io.use((socket, next) => {
+      const token = (socket.handshake.auth as { queueToken?: unknown }).queueToken;
+      const userId = typeof token === 'string' ? queueTokens.verify(token) : null;
+      if (userId === null) {
+        const refusal = new Error('invalid_token') as Error & { data: ConnectErrorData };
+        refusal.data = { code: 'invalid_token' };
+        return next(refusal);
+      }
+      socket.data.userId = userId;
+      next();
+    });
+    this.io.on('connection', (socket) => this.connected(socket));
+  }
+
+  get connectedSockets(): number {
+    return this.io.of('/').sockets.size;
+  }
+
+  /** Shoppers here who still wait, as far as the last push knows. */
+  waitingShoppers(): string[] {
+    const waiting: string[] = [];
+    for (const [userId, shopper] of this.shoppers) if (shopper.position !== 0) waiting.push(userId);
+    return waiting;
+  }
+
+  /**
+   * Pushes each shopper's new position to their sockets here, only where it changed. Large
+   * batches are sliced so the event loop keeps serving requests between slices.
+   */
+  async pushPositions(updates: Array<{ userId: string; event: QueuePositionEvent }>): Promise<void> {
+    let sent = 0;
+    for (const { userId, event } of updates) {
+      const shopper = this.shoppers.get(userId);
+      if (!shopper || shopper.position === event.position) continue;
+      shopper.position = event.position;
+      if (event.position === 0) continue;
+      for (const socket of shopper.sockets) socket.emit('queue:position', event);
+      sent += shopper.sockets.size;
+      if (sent >= EMIT_SLICE) {
+        sent = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  /** A shopper no longer waits here (admitted, bought, or the sale closed for them). */
+  stopWaiting(userId: string): void {
+    const shopper = this.shoppers.get(userId);
+    if (shopper) shopper.position = 0;
+  }
+
+  private connected(socket: ShopperSocket): void {
+    const { userId } = socket.data;
+    let shopper = this.shoppers.get(userId);
+    if (!shopper) {
+      // Counted as waiting until the first look says otherwise.
+      shopper = { sockets: new Set(), position: -1 };
+      this.shoppers.set(userId, shopper);
+    }
+    shopper.sockets.add(socket);
+    void socket.join(shopperRoom(userId));
+    socket.on('disconnect', () => {
+      shopper.sockets.delete(socket);
+      if (shopper.sockets.size === 0 && this.shoppers.get(userId) === shopper) this.shoppers.delete(userId);
+    });
+    void this.onConnect(socket);
+  }
+
+  /** Records a position pushed outside pushPositions (the one at connect). */
+  notePosition(userId: string, position: number): void {
+    const shopper = this.shoppers.get(userId);
+    if (shopper) shopper.position = position;
+  }
+
+  close(): Promise<void> {
+    return this.io.close().catch(() => undefined);
+  }
+}

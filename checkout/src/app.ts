@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import {
   createAdmissionTokenVerifier,
@@ -18,6 +18,8 @@ export interface CheckoutDeps {
   keys: SigningKeys;
   registry: Registry;
   clock?: () => number;
+  /** The per-IP limit on purchases (createRateLimit); none when absent. */
+  rateLimit?: RequestHandler;
 }
 
 /** Adds checkout's routes to an app: on its own (createCheckoutApp) or in the all-in-one process. */
@@ -27,6 +29,7 @@ export function mountCheckout(app: Express, deps: CheckoutDeps): void {
     verifyAdmissionToken: createAdmissionTokenVerifier(verificationKeys(deps.keys), deps.saleId),
     clock: deps.clock ?? Date.now,
     metrics: createPurchaseMetrics(deps.registry, deps.store),
+    rateLimit: deps.rateLimit ?? ((_req, _res, next) => next()),
   });
 }
 

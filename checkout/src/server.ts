@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createLogger, createStore, loadConfig, runMain, serve } from '@flashsale/common';
+import { connectRedis, createLogger, createRateLimit, createRedisClient, createStore, loadConfig, runMain, serve } from '@flashsale/common';
 import { createCheckoutApp } from './app';
 
 /** One checkout instance of a split deployment: Redis required, public keys only. */
@@ -11,7 +11,20 @@ runMain(async () => {
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const app = createCheckoutApp({ store, saleId: config.sale.saleId, keys: config.keys, registry, logger });
-  const running = await serve(app, { port: config.port, host: config.host, logger, onShutdown: () => store.close() });
+  // The rate limit counts in Redis, so the limit is per IP across every instance.
+  const limits = createRedisClient(config.redisUrl ?? '');
+  limits.on('error', () => undefined);
+  await connectRedis(limits, 30_000);
+  const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
+  const app = createCheckoutApp({ store, saleId: config.sale.saleId, keys: config.keys, registry, logger, rateLimit });
+  const running = await serve(app, {
+    port: config.port,
+    host: config.host,
+    logger,
+    onShutdown: async () => {
+      await store.close();
+      limits.disconnect();
+    },
+  });
   logger.info({ url: running.url, saleId: config.sale.saleId }, 'checkout listening');
 });

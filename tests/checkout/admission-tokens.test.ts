@@ -9,7 +9,17 @@ import {
   verificationKeys,
   type SaleStore,
 } from '@flashsale/common';
-import { createSaleStore, errorCode, generateKey, purchase, saleDefinition, signAdmission, startCheckout, T0, testKeys } from '../helpers/sale-harness';
+import {
+  createSaleStore,
+  errorCode,
+  generateKey,
+  purchase,
+  saleDefinition,
+  signAdmission,
+  startCheckout,
+  T0,
+  testKeys,
+} from '../helpers/sale-harness';
 
 const sale = saleDefinition({ stock: 10 });
 const keys = testKeys();

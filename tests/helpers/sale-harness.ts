@@ -82,12 +82,13 @@ export async function createSaleStore(
  * generateSigningKeys: Node 20 can deadlock when GC frees that job during a JWK export).
  */
 export function generateKey(kind: 'rsa' | 'ec'): KeyObject {
-  const encodings = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as const;
-  const pair =
+  const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const;
+  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
+  const { privateKey } =
     kind === 'rsa'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048, ...encodings })
-      : generateKeyPairSync('ec', { namedCurve: 'prime256v1', ...encodings });
-  return createPrivateKey(pair.privateKey);
+      ? generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding, publicKeyEncoding })
+      : generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding, publicKeyEncoding });
+  return createPrivateKey(privateKey);
 }
 
 let sharedKeys: SigningKeys | null = null;

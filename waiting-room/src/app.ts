@@ -1,13 +1,163 @@
-import type { Express } from 'express';
-import type { AdmissionSettings, SaleStore } from '@flashsale/common';
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import type { Express, RequestHandler } from 'express';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ServerOptions } from 'socket.io';
+import type { AdmissionSettings, Logger, QueueStore, SaleStore, SaleWindow, SigningKeys } from '@flashsale/common';
+import { AdmissionLoop } from './admission/admission-loop';
+import { createAdmissionTokenIssuer } from './admission/admission-tokens';
+import { createQueueTokens } from './domain/queue-token';
+import { LiveTicker } from './live/live-ticker';
+import { shopperRoom, ShopperSockets, type ShopperSocket } from './live/shopper-sockets';
+import { mountAdminRoutes } from './routes/admin';
+import { mountQueueRoutes } from './routes/queue';
 import { mountSaleRoutes } from './routes/sale';
 
 export interface WaitingRoomDeps {
-  store: SaleStore;
+  store: SaleStore & QueueStore;
+  saleId: string;
+  window: SaleWindow & { queueOpensAt: number };
   admission: AdmissionSettings;
+  /** Must hold the private key: the waiting room signs admission tokens. */
+  keys: SigningKeys;
+  queueTokenSecret: string;
+  adminToken: string;
+  /** The per-IP limit on joins (createRateLimit). */
+  joinRateLimit: RequestHandler;
+  registry: Registry;
+  logger: Logger;
+  clock?: () => number;
 }
 
-/** Adds the waiting room's routes to an app: on its own, or in the all-in-one process. */
-export function mountWaitingRoom(app: Express, deps: WaitingRoomDeps): void {
-  mountSaleRoutes(app, deps);
+export interface WaitingRoom {
+  /** Adds the waiting room's HTTP routes. */
+  mount(app: Express): void;
+  /**
+   * Attaches Socket.IO to the server and starts the admission loop and the live ticker. With
+   * several instances, pass the Redis adapter so pushes reach shoppers on any instance.
+   */
+  start(server: HttpServer, adapter?: ServerOptions['adapter']): void;
+  /** Stops the loops and disconnects every socket, so the HTTP server can close. */
+  stop(): Promise<void>;
+  /** For tests: run one admission step or one tick now. */
+  readonly admission: AdmissionLoop;
+  readonly ticker: () => LiveTicker | null;
+}
+
+/**
+ * The waiting room: the queue and its routes, admission, admission tokens, live pushes and the
+ * operator API. The same object runs alone (server.ts) or beside checkout (all-in-one.ts).
+ */
+export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
+  const { store, logger } = deps;
+  const clock = deps.clock ?? Date.now;
+  const instanceId = randomUUID();
+  if (!deps.keys.privateKey) throw new Error('the waiting room needs the private key to sign admission tokens');
+  const queueTokens = createQueueTokens(deps.queueTokenSecret, deps.saleId);
+  const admissionTokens = createAdmissionTokenIssuer(store, deps.keys.privateKey, deps.saleId, deps.admission.tokenTtlSeconds, clock);
+  const metrics = createWaitingRoomMetrics(deps.registry, () => sockets?.connectedSockets ?? 0);
+
+  let sockets: ShopperSockets | null = null;
+  let ticker: LiveTicker | null = null;
+
+  const admission = new AdmissionLoop({
+    store,
+    tokens: admissionTokens,
+    tokenTtlMs: deps.admission.tokenTtlSeconds * 1000,
+    announceAdmission: (userId, admissionToken, expiresAt) => {
+      metrics.admissions.inc();
+      sockets?.stopWaiting(userId);
+      // Through the adapter: the shopper's socket may be on another instance.
+      sockets?.io.to(shopperRoom(userId)).emit('queue:admitted', { admissionToken, expiresAt });
+    },
+    logger,
+  });
+
+  const etaSeconds = (position: number) => ticker?.etaSeconds(position, clock()) ?? 0;
+
+  /** At connect: where the shopper stands now, pushed at once. */
+  async function greet(socket: ShopperSocket): Promise<void> {
+    const { userId } = socket.data;
+    const figures = ticker?.latest;
+    if (figures) socket.emit('sale:status', { status: figures.status, remaining: figures.counters.remaining });
+    try {
+      const state = await store.queueState(userId, 'peek');
+      if (state.kind === 'waiting') {
+        sockets?.notePosition(userId, state.position);
+        socket.emit('queue:position', { position: state.position, etaSeconds: etaSeconds(state.position), waiting: state.waiting });
+        return;
+      }
+      sockets?.stopWaiting(userId);
+      if (state.kind === 'admitted') {
+        const admissionToken = state.admissionToken ?? (await admissionTokens.issue(userId, state.expiresAt));
+        if (admissionToken !== null) socket.emit('queue:admitted', { admissionToken, expiresAt: state.expiresAt });
+      } else if (state.kind === 'sold_out') {
+        socket.emit('sale:sold_out');
+      } else if (state.kind === 'sale_ended') {
+        socket.emit('sale:ended');
+      }
+    } catch (error) {
+      // The shopper's page falls back to GET /api/queue/me; the next tick pushes positions anyway.
+      logger.warn({ err: (error as Error).message }, 'could not greet a socket');
+    }
+  }
+
+  return {
+    admission,
+    ticker: () => ticker,
+    mount(app) {
+      mountSaleRoutes(app, { store, keys: deps.keys });
+      mountQueueRoutes(app, {
+        store,
+        queueTokens,
+        admissionTokens,
+        etaSeconds,
+        queueOpensAt: deps.window.queueOpensAt,
+        rateLimit: deps.joinRateLimit,
+        onJoin: () => metrics.joins.inc(),
+      });
+      mountAdminRoutes(app, {
+        store,
+        adminToken: deps.adminToken,
+        instance: () => ({
+          id: instanceId,
+          connectedSockets: sockets?.connectedSockets ?? 0,
+          admissionRatePerMinuteMeasured: Math.round((ticker?.latest?.measuredPerSecond ?? 0) * 60),
+        }),
+      });
+    },
+    start(server, adapter) {
+      sockets = new ShopperSockets(server, queueTokens, greet);
+      if (adapter) sockets.io.adapter(adapter);
+      ticker = new LiveTicker({ store, sockets, window: deps.window, instanceId, logger });
+      admission.start();
+      ticker.start();
+      void ticker.tick();
+    },
+    async stop() {
+      admission.stop();
+      ticker?.stop();
+      sockets?.close();
+      await sockets?.io.of('/').adapter.close();
+    },
+  };
+}
+
+function createWaitingRoomMetrics(registry: Registry, connectedSockets: () => number) {
+  new Gauge({
+    name: 'flashsale_connected_sockets',
+    help: 'Shopper sockets connected to this instance.',
+    registers: [registry],
+    collect() {
+      this.set(connectedSockets());
+    },
+  });
+  return {
+    joins: new Counter({ name: 'flashsale_queue_joins_total', help: 'Successful POST /api/queue answers.', registers: [registry] }),
+    admissions: new Counter({
+      name: 'flashsale_admissions_total',
+      help: 'Shoppers this instance admitted and signed a token for.',
+      registers: [registry],
+    }),
+  };
 }

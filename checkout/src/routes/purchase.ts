@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import { HttpError, normalizeUserId, StoreUnavailableError, type AdmissionVerification, type SaleStore } from '@flashsale/common';
 import { orderView, purchaseAnswer, type CheckoutResult, type CheckoutResultKind } from '../domain/purchase-answer';
 import type { PurchaseMetrics } from '../metrics';
@@ -9,6 +9,7 @@ export interface PurchaseRouteDeps {
   verifyAdmissionToken: (token: string, now: number) => AdmissionVerification;
   clock: () => number;
   metrics: PurchaseMetrics;
+  rateLimit: RequestHandler;
 }
 
 const BEARER = /^Bearer +(\S+)\s*$/i;
@@ -25,7 +26,7 @@ export function mountPurchaseRoutes(app: Express, deps: PurchaseRouteDeps): void
     return store.purchase({ userId, orderId: randomUUID(), tokenExpiresAt: exp * 1000 });
   }
 
-  app.post('/api/purchase', async (req, res) => {
+  app.post('/api/purchase', deps.rateLimit, async (req, res) => {
     const stopTimer = metrics.duration.startTimer();
     let outcome: CheckoutResultKind | 'unavailable' | 'internal_error' = 'internal_error';
     try {

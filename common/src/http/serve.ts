@@ -11,6 +11,8 @@ export interface ServeOptions {
   port: number;
   host: string;
   logger: Logger;
+  /** Before the server closes: ends what would keep it open (live sockets, loops). */
+  beforeClose?: () => Promise<void>;
   /** Closes what the process opened (store, ledger), after the server stops taking requests. */
   onShutdown: () => Promise<void>;
 }
@@ -45,6 +47,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
+      await options.beforeClose?.();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
@@ -60,12 +63,14 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
 
 /** Runs a process entry point: a configuration error prints its one message; anything else, its stack. */
 export function runMain(main: () => Promise<void>): void {
-  main().catch((error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-    } else {
-      process.stderr.write(`Fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    }
-    process.exit(1);
-  });
+  Promise.resolve()
+    .then(main)
+    .catch((error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+      } else {
+        process.stderr.write(`Fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      }
+      process.exit(1);
+    });
 }

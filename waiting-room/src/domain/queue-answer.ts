@@ -22,7 +22,10 @@ export async function queueReply(state: QueueState, context: AnswerContext): Pro
   const { userId, queueToken } = context;
   switch (state.kind) {
     case 'waiting':
-      return { status: 202, body: { state: 'waiting', userId, position: state.position, etaSeconds: context.etaSeconds(state.position), queueToken } };
+      return {
+        status: 202,
+        body: { state: 'waiting', userId, position: state.position, etaSeconds: context.etaSeconds(state.position), queueToken },
+      };
     case 'admitted': {
       const admissionToken = await context.admissionToken(state.expiresAt, state.admissionToken);
       return { status: 200, body: { state: 'admitted', userId, admissionToken, expiresAt: state.expiresAt, queueToken } };

@@ -113,7 +113,9 @@ export class ShopperSockets {
     if (shopper) shopper.position = position;
   }
 
-  close(): Promise<void> {
-    return this.io.close().catch(() => undefined);
+  /** Disconnects every socket here, leaving the HTTP server to its owner. */
+  close(): void {
+    this.io.disconnectSockets(true);
+    this.io.engine.close();
   }
 }

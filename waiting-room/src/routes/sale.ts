@@ -1,23 +1,33 @@
 import type { Express } from 'express';
-import { saleStatus, type AdmissionSettings, type SaleStore } from '@flashsale/common';
+import { saleStatus, verificationKeys, type QueueStore, type SaleAnswer, type SaleStore, type SigningKeys } from '@flashsale/common';
 
 export interface SaleRouteDeps {
-  store: SaleStore;
-  admission: AdmissionSettings;
+  store: SaleStore & QueueStore;
+  keys: SigningKeys;
 }
 
 export function mountSaleRoutes(app: Express, deps: SaleRouteDeps): void {
+  const { store } = deps;
+
   app.get('/api/sale', async (_req, res) => {
-    const sale = await deps.store.getSale();
-    res.json({
+    const [sale, counters, control] = await Promise.all([store.getSale(), store.saleCounters(), store.getAdmissionControl()]);
+    const answer: SaleAnswer = {
       saleId: sale.saleId,
       status: saleStatus(sale, sale.remaining, sale.now),
       startsAt: new Date(sale.startsAt).toISOString(),
       endsAt: new Date(sale.endsAt).toISOString(),
       serverTime: new Date(sale.now).toISOString(),
       stock: { total: sale.stock, remaining: sale.remaining },
-      // The queue arrives with the waiting room's queue; until then nobody waits.
-      queue: { waiting: 0, admissionRatePerMinute: deps.admission.ratePerMinute, paused: false },
-    });
+      queue: { waiting: counters.waiting, admissionRatePerMinute: control.ratePerMinute, paused: control.paused },
+    };
+    res.json(answer);
+  });
+
+  // The public keys that verify admission tokens, by kid: checkout (or anyone) may fetch them.
+  const jwks = {
+    keys: verificationKeys(deps.keys).map(({ kid, algorithm, jwk }) => ({ ...jwk, kid, alg: algorithm, use: 'sig' })),
+  };
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(jwks);
   });
 }

@@ -1,0 +1,143 @@
+import {
+  saleStatus,
+  type AdmissionControl,
+  type Logger,
+  type QueueStore,
+  type SaleCounters,
+  type SaleStatus,
+  type SaleStore,
+  type SaleWindow,
+} from '@flashsale/common';
+import { AdmissionRateMeter, estimateWaitSeconds } from '../domain/eta';
+import type { ShopperSockets } from './shopper-sockets';
+
+/** How often each instance reads the sale-wide figures (one read, whatever the number of sockets). */
+export const TICK_MS = 250;
+/** Positions per store call: one ZRANK each, a few milliseconds of Redis per batch. */
+const POSITION_BATCH = 5_000;
+/** Positions looked up per second per instance at most; more shoppers means a slower refresh... */
+const POSITIONS_PER_SECOND = 50_000;
+/** ...but never slower than the SPEC's once a second. */
+const MAX_REFRESH_MS = 1_000;
+/** A change of stock alone is pushed at most this often; a change of status at once. */
+const STOCK_PUSH_MS = 1_000;
+
+/** What every instance knows about the sale between ticks. */
+export interface LiveFigures {
+  status: SaleStatus;
+  counters: SaleCounters;
+  control: AdmissionControl;
+  measuredPerSecond: number | null;
+}
+
+/**
+ * The one periodic job of an instance's live pushes. Each tick reads the sale-wide figures once;
+ * it tells every local socket when the status changes (sold out and ended within a tick), and
+ * refreshes the positions of local waiting shoppers when the line has moved, with one batched
+ * store call per 5,000 shoppers. No timer or store call is per socket.
+ */
+export class LiveTicker {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private figures: LiveFigures | null = null;
+  private readonly meter = new AdmissionRateMeter();
+  private lastRefresh = { at: 0, departures: -1, shoppers: -1 };
+  private lastStockPush = { at: 0, remaining: -1 };
+
+  constructor(
+    private readonly deps: {
+      store: SaleStore & QueueStore;
+      sockets: ShopperSockets;
+      window: SaleWindow;
+      instanceId: string;
+      logger: Logger;
+    },
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), TICK_MS);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The figures of the last tick, or null before the first. */
+  get latest(): LiveFigures | null {
+    return this.figures;
+  }
+
+  /** Seconds until the shopper at `position` is admitted, by the measured rate. */
+  etaSeconds(position: number, now: number): number {
+    const figures = this.figures;
+    return estimateWaitSeconds({
+      position,
+      measuredPerSecond: figures?.measuredPerSecond ?? null,
+      ratePerMinute: figures?.control.ratePerMinute ?? 0,
+      paused: figures?.control.paused ?? false,
+      msUntilStart: this.deps.window.startsAt - now,
+    });
+  }
+
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const { store, sockets } = this.deps;
+      const [counters, control] = await Promise.all([store.saleCounters(), store.getAdmissionControl()]);
+      this.meter.record(counters.now, counters.admittedTotal);
+      const previous = this.figures;
+      const status = saleStatus(this.deps.window, counters.remaining, counters.now);
+      this.figures = { status, counters, control, measuredPerSecond: this.meter.perSecond() };
+
+      this.pushSaleStatus(previous?.status ?? null, status, counters);
+      if (status === 'upcoming' || status === 'active') await this.refreshPositions(counters);
+      await store.reportSockets(this.deps.instanceId, sockets.connectedSockets);
+    } catch (error) {
+      this.deps.logger.warn({ err: (error as Error).message }, 'live tick failed');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private pushSaleStatus(previous: SaleStatus | null, status: SaleStatus, counters: SaleCounters): void {
+    const { io } = this.deps.sockets;
+    const changed = previous !== null && previous !== status;
+    const stockMoved = counters.remaining !== this.lastStockPush.remaining && counters.now - this.lastStockPush.at >= STOCK_PUSH_MS;
+    if (changed || stockMoved) {
+      // Local sockets only: every instance tells its own, so nobody hears it twice.
+      io.local.emit('sale:status', { status, remaining: counters.remaining });
+      this.lastStockPush = { at: counters.now, remaining: counters.remaining };
+    }
+    if (!changed) return;
+    if (status === 'sold_out') io.local.emit('sale:sold_out');
+    if (status === 'ended') io.local.emit('sale:ended');
+  }
+
+  /**
+   * Looks the local waiting shoppers up again when someone left the line ahead of anyone
+   * (the store's `departures` moved) or shoppers arrived here, at most as often as the batch
+   * budget allows, and pushes the positions that changed.
+   */
+  private async refreshPositions(counters: SaleCounters): Promise<void> {
+    const { store, sockets } = this.deps;
+    const waiting = sockets.waitingShoppers();
+    const now = counters.now;
+    const interval = Math.min(MAX_REFRESH_MS, Math.max(TICK_MS, (waiting.length / POSITIONS_PER_SECOND) * 1000));
+    const moved = counters.departures !== this.lastRefresh.departures || waiting.length !== this.lastRefresh.shoppers;
+    if (waiting.length === 0 || !moved || now - this.lastRefresh.at < interval - TICK_MS / 2) return;
+    this.lastRefresh = { at: now, departures: counters.departures, shoppers: waiting.length };
+
+    for (let start = 0; start < waiting.length; start += POSITION_BATCH) {
+      const batch = waiting.slice(start, start + POSITION_BATCH);
+      const positions = await store.queuePositions(batch);
+      await sockets.pushPositions(
+        batch.map((userId, i) => {
+          const position = positions[i] ?? 0;
+          return { userId, event: { position, etaSeconds: this.etaSeconds(position, now), waiting: counters.waiting } };
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { mountCheckout } from '@flashsale/checkout';
+import {
+  connectRedis,
+  createHttpApp,
+  createLogger,
+  createRateLimit,
+  createRedisClient,
+  createStore,
+  serve,
+  type Config,
+} from '@flashsale/common';
+import { createWaitingRoom } from './app';
+
+/**
+ * Starts a waiting-room process: alone (split mode), or with checkout beside it on the same
+ * port (all-in-one). With Redis, the rate limit counts in Redis and Socket.IO pushes travel
+ * through the Redis adapter, so any number of instances behave as one.
+ */
+export async function startWaitingRoomProcess(config: Config, options: { withCheckout: boolean }): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const store = await createStore(config, logger);
+  const sale = await store.initSale(config.sale, config.admission);
+  if (sale.startsAt !== config.sale.startsAt || sale.stock !== config.sale.stock) {
+    logger.warn({ stored: sale }, 'the store already holds this sale; its stored definition wins over the configuration');
+  }
+
+  // Side connections: the rate limit's counters, and the adapter's publisher and subscriber.
+  let limits: Redis | null = null;
+  let adapterClients: Redis[] = [];
+  if (config.redisUrl) {
+    limits = createRedisClient(config.redisUrl);
+    limits.on('error', () => undefined);
+    await connectRedis(limits, 30_000);
+    const publisher = new Redis(config.redisUrl);
+    adapterClients = [publisher, publisher.duplicate()];
+    for (const client of adapterClients)
+      client.on('error', (error: Error) => logger.warn({ err: error.message }, 'socket adapter redis error'));
+  }
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const waitingRoom = createWaitingRoom({
+    store,
+    saleId: sale.saleId,
+    window: sale,
+    admission: config.admission,
+    keys: config.keys,
+    queueTokenSecret: config.queueTokenSecret,
+    adminToken: config.adminToken,
+    joinRateLimit: createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'join' }),
+    registry,
+    logger,
+  });
+  const app = createHttpApp({ logger, registry, checkReady: () => store.ping() }, (routes) => {
+    waitingRoom.mount(routes);
+    if (options.withCheckout) {
+      const purchaseRateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
+      mountCheckout(routes, { store, saleId: sale.saleId, keys: config.keys, registry, rateLimit: purchaseRateLimit });
+    }
+  });
+
+  const running = await serve(app, {
+    port: config.port,
+    host: config.host,
+    logger,
+    beforeClose: () => waitingRoom.stop(),
+    onShutdown: async () => {
+      await store.close();
+      for (const client of [limits, ...adapterClients]) client?.disconnect();
+    },
+  });
+  const [publisher, subscriber] = adapterClients;
+  waitingRoom.start(running.server, publisher && subscriber ? createAdapter(publisher, subscriber) : undefined);
+  logger.info(
+    {
+      url: running.url,
+      mode: config.mode,
+      store: config.redisUrl ? 'redis' : 'memory',
+      saleId: sale.saleId,
+      startsAt: new Date(sale.startsAt).toISOString(),
+    },
+    'flash sale listening',
+  );
+  if (config.generated.adminToken) {
+    process.stdout.write(`\nADMIN_TOKEN was not set, so one was generated for this run: ${config.adminToken}\n\n`);
+  }
+}

@@ -129,6 +129,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
     start(server, adapter) {
       sockets = new ShopperSockets(server, queueTokens, greet);
       if (adapter) sockets.io.adapter(adapter);
+      // A Redis adapter reports a lost subscription here; unheard, the error would end the process.
+      sockets.io.of('/').adapter.on('error', (error: Error) => logger.warn({ err: error.message }, 'socket adapter error'));
       ticker = new LiveTicker({ store, sockets, window: deps.window, instanceId, logger });
       admission.start();
       ticker.start();
@@ -137,8 +139,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
     async stop() {
       admission.stop();
       ticker?.stop();
+      // The adapter's Redis clients belong to the caller, who closes them after this.
       sockets?.close();
-      await sockets?.io.of('/').adapter.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   createHttpApp,
   createLogger,
   createRateLimit,
+  closeAdapterClients,
   createRedisClient,
   createStore,
   serve,
@@ -29,14 +30,15 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
 
   // Side connections: the rate limit's counters, and the adapter's publisher and subscriber.
   let limits: Redis | null = null;
-  let adapterClients: Redis[] = [];
+  let publisher: Redis | undefined;
+  let subscriber: Redis | undefined;
   if (config.redisUrl) {
     limits = createRedisClient(config.redisUrl);
     limits.on('error', () => undefined);
     await connectRedis(limits, 30_000);
-    const publisher = new Redis(config.redisUrl);
-    adapterClients = [publisher, publisher.duplicate()];
-    for (const client of adapterClients)
+    publisher = new Redis(config.redisUrl);
+    subscriber = publisher.duplicate();
+    for (const client of [publisher, subscriber])
       client.on('error', (error: Error) => logger.warn({ err: error.message }, 'socket adapter redis error'));
   }
 
@@ -69,10 +71,10 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
     beforeClose: () => waitingRoom.stop(),
     onShutdown: async () => {
       await store.close();
-      for (const client of [limits, ...adapterClients]) client?.disconnect();
+      limits?.disconnect();
+      if (publisher && subscriber) await closeAdapterClients(publisher, subscriber);
     },
   });
-  const [publisher, subscriber] = adapterClients;
   waitingRoom.start(running.server, publisher && subscriber ? createAdapter(publisher, subscriber) : undefined);
   logger.info(
     {

@@ -42,3 +42,14 @@ export async function connectRedis(redis: Redis, timeoutMs: number): Promise<voi
     clearTimeout(timer);
   }
 }
+
+/**
+ * Closes the Socket.IO Redis adapter's two clients without leaving its subscribe calls
+ * unanswered: the adapter does not await them, so a reply lost to a closed connection would
+ * surface as an unhandled rejection. A PING queued behind them answers after they do.
+ */
+export async function closeAdapterClients(publisher: Redis, subscriber: Redis): Promise<void> {
+  await subscriber.ping().catch(() => undefined);
+  publisher.disconnect();
+  subscriber.disconnect();
+}

@@ -1,0 +1,54 @@
+import autocannon from 'autocannon';
+import { cpuShares } from './cpu';
+
+/** How each figure is loaded; the same for the baseline and the figure, or the ratio means nothing. */
+export interface LoadSettings {
+  duration: number;
+  rounds: number;
+  connections: number;
+}
+
+export interface Measured {
+  rps: number;
+  /** Share of one core used during the measured run, per process. */
+  cpu: Record<string, number>;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+}
+
+export interface LoadTarget {
+  url: string;
+  method: 'GET' | 'POST';
+  /** Processes whose CPU share is reported; the load generator is added. */
+  pids: Record<string, number>;
+  headers?: Record<string, string>;
+  /** Called for every request, so each can carry its own shopper. */
+  nextRequest?: () => { headers?: Record<string, string>; body?: string };
+}
+
+function withNext(request: autocannon.Request, next: ReturnType<NonNullable<LoadTarget['nextRequest']>>): autocannon.Request {
+  return { ...request, ...next, headers: { ...request.headers, ...next.headers } };
+}
+
+/** One autocannon run after a 1 s warm-up, with status counts and CPU shares. */
+export async function load(target: LoadTarget, settings: LoadSettings): Promise<Measured> {
+  const { nextRequest } = target;
+  const statuses: Record<string, number> = {};
+  const run = (duration: number) =>
+    autocannon({
+      url: target.url,
+      method: target.method,
+      headers: target.headers,
+      connections: settings.connections,
+      duration,
+      requests: nextRequest ? [{ setupRequest: (request) => withNext(request, nextRequest()) }] : undefined,
+    });
+  await run(1); // warm-up: JIT, connection pools
+  const instance = run(settings.duration);
+  (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, statusCode: number) => {
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+  });
+  const { result, shares } = await cpuShares({ ...target.pids, 'load generator': process.pid }, () => instance);
+  return { rps: result.requests.average, cpu: shares, p50: result.latency.p50, p99: result.latency.p99, statuses };
+}

@@ -1,0 +1,51 @@
+import type { RedisServer } from '../../tests/helpers/redis-server';
+import { generateKey } from '../../tests/helpers/sale-harness';
+import { load, type LoadSettings } from './load';
+import { mintTokens } from './mint-tokens';
+import type { Started } from './processes';
+import { printRatio, ratioRounds } from './ratio';
+import { startService } from './service';
+
+const TARGET = 0.85;
+
+/** purchase/hello: POST /api/purchase with a fresh admission token per request, on Redis with AOF always. */
+export async function benchPurchase(settings: LoadSettings, hello: Started, redis: RedisServer, nodeArgs: string[]): Promise<void> {
+  console.log('\n## purchase: POST /api/purchase, a distinct admitted shopper per request');
+  const privatePem = generateKey('rsa').export({ type: 'pkcs8', format: 'pem' }).toString();
+  const saleId = 'bench-purchase';
+  const service = await startService({ redisUrl: redis.url, saleId, sale: 'active', nodeArgs, env: { JWT_PRIVATE_KEY: privatePem } });
+  let purchaseRequests = 0;
+  let scriptCalls = 0;
+  try {
+    const rounds = await ratioRounds('purchase', settings, hello, async (round, helloResult) => {
+      // Distinct shoppers for every purchase of the round, so each is a real sale, not a 409 retry.
+      const count = Math.ceil(helloResult.rps * (settings.duration + 1)) + 1000;
+      const tokens = await mintTokens(privatePem, saleId, `round${round}-shopper`, count);
+      const callsBefore = await redisCalls(redis);
+      let next = 0;
+      const result = await load(
+        {
+          url: `${service.url}/api/purchase`,
+          method: 'POST',
+          pids: { service: service.pid, redis: redis.pid ?? 0 },
+          nextRequest: () => ({ headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
+        },
+        settings,
+      );
+      scriptCalls += (await redisCalls(redis)) - callsBefore;
+      purchaseRequests += next;
+      return { name: 'POST /api/purchase (Redis, AOF always)', result };
+    });
+    printRatio('purchase', rounds, TARGET);
+    console.log(`Redis script calls per purchase request: ${(scriptCalls / Math.max(1, purchaseRequests)).toFixed(2)}`);
+  } finally {
+    await service.stop();
+  }
+}
+
+async function redisCalls(redis: RedisServer): Promise<number> {
+  const client = redis.client();
+  const stats = await client.info('commandstats');
+  client.disconnect();
+  return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}

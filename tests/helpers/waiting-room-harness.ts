@@ -1,0 +1,166 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { io as connectSocket, type Socket } from 'socket.io-client';
+import { mountCheckout } from '@flashsale/checkout';
+import {
+  connectRedis,
+  createHttpApp,
+  createLogger,
+  createRateLimit,
+  createRedisClient,
+  closeAdapterClients,
+  type AdmissionSettings,
+  type ClientToServerEvents,
+  type QueueStore,
+  type SaleDefinition,
+  type SaleStore,
+  type ServerToClientEvents,
+} from '@flashsale/common';
+import { createWaitingRoom, type WaitingRoom } from '@flashsale/waiting-room';
+import type { RedisServer } from './redis-server';
+import { testKeys } from './sale-harness';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const QUEUE_TOKEN_SECRET = 'test-queue-token-secret-0123456789';
+
+export const DEFAULT_SETTINGS: AdmissionSettings = {
+  prequeueOrder: 'fifo',
+  ratePerMinute: 600,
+  tokenTtlSeconds: 120,
+  maxActive: null,
+  overbook: 1,
+  presenceGraceSeconds: 30,
+  idleTimeoutSeconds: 600,
+};
+
+export interface RunningInstance {
+  url: string;
+  room: WaitingRoom;
+  close: () => Promise<void>;
+}
+
+/**
+ * One instance as the all-in-one process runs it (waiting room and checkout on one port), on a
+ * real port with real sockets, its loops on the real clock. Give several instances the same
+ * RedisServer and they share the sale, the rate limit and (through the adapter) their pushes.
+ */
+export async function startInstance(
+  store: SaleStore & QueueStore,
+  sale: SaleDefinition,
+  options: { settings?: Partial<AdmissionSettings>; redis?: RedisServer; rateLimitPerMinute?: number } = {},
+): Promise<RunningInstance> {
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const logger = createLogger('silent');
+  const registry = new Registry();
+  const keys = testKeys();
+  const closers: Array<() => Promise<void> | void> = [];
+
+  let limits: Redis | null = null;
+  let adapter: ReturnType<typeof createAdapter> | undefined;
+  if (options.redis) {
+    const redisUrl = options.redis.url;
+    const client = createRedisClient(redisUrl);
+    client.on('error', () => undefined);
+    await connectRedis(client, 5_000);
+    limits = client;
+    const publisher = new Redis(redisUrl);
+    const subscriber = publisher.duplicate();
+    for (const connection of [publisher, subscriber]) connection.on('error', () => undefined);
+    adapter = createAdapter(publisher, subscriber);
+    closers.push(async () => {
+      client.disconnect();
+      await closeAdapterClients(publisher, subscriber);
+    });
+  }
+  const perMinute = options.rateLimitPerMinute ?? 0;
+  const room = createWaitingRoom({
+    store,
+    saleId: sale.saleId,
+    window: sale,
+    admission: settings,
+    keys,
+    queueTokenSecret: QUEUE_TOKEN_SECRET,
+    adminToken: ADMIN_TOKEN,
+    joinRateLimit: createRateLimit({ perMinute, redis: limits, name: `join-${sale.saleId}` }),
+    registry,
+    logger,
+  });
+  const app = createHttpApp({ logger, registry, checkReady: () => store.ping() }, (routes) => {
+    room.mount(routes);
+    mountCheckout(routes, { store, saleId: sale.saleId, keys, registry });
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  room.start(server, adapter);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    room,
+    close: async () => {
+      await room.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      for (const close of closers) await close();
+    },
+  };
+}
+
+export interface JsonAnswer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** A JSON request with a timeout, so a lost answer fails its test instead of hanging it. */
+export async function call(url: string, method: string, body?: unknown, token?: string): Promise<JsonAnswer> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+export const join = (url: string, userId: string) => call(`${url}/api/queue`, 'POST', { userId });
+export const lookUp = (url: string, queueToken: string) => call(`${url}/api/queue/me`, 'GET', undefined, queueToken);
+export const admin = (url: string, method: 'GET' | 'PATCH', path: string, body?: unknown) =>
+  call(`${url}/api/admin/${path}`, method, body, ADMIN_TOKEN);
+
+export type ShopperSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A shopper's socket, connected (or refused) over WebSocket. */
+export function openSocket(url: string, queueToken: string): Promise<ShopperSocket> {
+  const socket: ShopperSocket = connectSocket(url, {
+    auth: { queueToken },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** Resolves when `condition` holds, polling every 20 ms; fails after `timeoutMs`. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

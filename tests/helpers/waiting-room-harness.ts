@@ -97,10 +97,13 @@ export async function startInstance(
   });
   room.start(server, adapter);
   const { port } = server.address() as AddressInfo;
+  let closed = false;
   return {
     url: `http://127.0.0.1:${port}`,
     room,
     close: async () => {
+      if (closed) return;
+      closed = true;
       await room.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

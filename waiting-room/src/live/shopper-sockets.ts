@@ -115,7 +115,8 @@ export class ShopperSockets {
 
   /** Disconnects every socket here, leaving the HTTP server to its owner. */
   close(): void {
-    this.io.disconnectSockets(true);
+    // local: through the Redis adapter, a plain disconnectSockets would end every instance's sockets.
+    this.io.local.disconnectSockets(true);
     this.io.engine.close();
   }
 }

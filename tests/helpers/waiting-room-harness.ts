@@ -14,6 +14,7 @@ import {
   closeAdapterClients,
   type AdmissionSettings,
   type ClientToServerEvents,
+  type InitialAdmission,
   type QueueStore,
   type SaleDefinition,
   type SaleStore,
@@ -21,7 +22,7 @@ import {
 } from '@flashsale/common';
 import { createWaitingRoom, type WaitingRoom } from '@flashsale/waiting-room';
 import type { RedisServer } from './redis-server';
-import { testKeys } from './sale-harness';
+import { createSaleStore, testKeys, type StoreKind } from './sale-harness';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const QUEUE_TOKEN_SECRET = 'test-queue-token-secret-0123456789';
@@ -172,4 +173,45 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+export interface OpenSaleOptions {
+  /** Waiting-room instances, each with its own store connection as separate processes have. */
+  instances?: number;
+  admission?: Partial<InitialAdmission>;
+  settings?: Partial<AdmissionSettings>;
+}
+
+/**
+ * A fixture for the test file: `openSale(kind, sale, options)` starts instances on one sale, on
+ * the real clock (their loops run on timers; Redis keeps its own TIME), and closes them after
+ * each test. The memory store can only be one instance.
+ */
+export function useSales(redisServer: () => RedisServer) {
+  const running: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((close) => close()));
+  });
+  return async function openSale(kind: StoreKind, sale: SaleDefinition, options: OpenSaleOptions = {}) {
+    const stores: Array<SaleStore & QueueStore> = [];
+    const instances: RunningInstance[] = [];
+    for (let i = 0; i < (options.instances ?? 1); i++) {
+      const store = await createSaleStore(kind, sale, {
+        redis: redisServer(),
+        ...(kind === 'memory' && { clock: Date.now }),
+        admission: { ratePerMinute: 600, ...options.admission },
+      });
+      const instance = await startInstance(store, sale, {
+        ...(kind === 'redis' && { redis: redisServer() }),
+        settings: options.settings ?? {},
+      });
+      stores.push(store);
+      instances.push(instance);
+      running.push(async () => {
+        await instance.close();
+        await store.close();
+      });
+    }
+    return { stores, instances, url: (instances[0] as RunningInstance).url };
+  };
 }

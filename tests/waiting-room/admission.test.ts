@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AdmissionSettings, InitialAdmission, QueueStore, SaleDefinition, SaleStore } from '@flashsale/common';
+import type { QueueStore, SaleDefinition, SaleStore } from '@flashsale/common';
 import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, saleDefinition, type StoreKind } from '../helpers/sale-harness';
-import { admin, call, eventually, join, lookUp, startInstance, type RunningInstance } from '../helpers/waiting-room-harness';
+import { saleDefinition, type StoreKind } from '../helpers/sale-harness';
+import { admin, call, eventually, join, lookUp, useSales, type RunningInstance } from '../helpers/waiting-room-harness';
 
 /**
  * Admission on the real clock, with the instances' own loops: the rate (with one instance and
@@ -17,41 +17,7 @@ type Store = SaleStore & QueueStore;
 const activeSale = (overrides: Partial<SaleDefinition> = {}) =>
   saleDefinition({ stock: 1000, startsAt: Date.now() - 1000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0, ...overrides });
 
-const running: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((close) => close()));
-});
-
-/**
- * `instances` waiting-room instances on one sale: each with its own store connection, as
- * separate processes would have. The memory store can only be one instance.
- */
-async function openSale(
-  kind: StoreKind,
-  sale: SaleDefinition,
-  options: { instances?: number; admission?: Partial<InitialAdmission>; settings?: Partial<AdmissionSettings> } = {},
-): Promise<{ stores: Store[]; instances: RunningInstance[] }> {
-  const stores: Store[] = [];
-  const instances: RunningInstance[] = [];
-  for (let i = 0; i < (options.instances ?? 1); i++) {
-    const store = await createSaleStore(kind, sale, {
-      redis: redisServer(),
-      ...(kind === 'memory' && { clock: Date.now }),
-      admission: { ratePerMinute: 600, ...options.admission },
-    });
-    const instance = await startInstance(store, sale, {
-      ...(kind === 'redis' && { redis: redisServer() }),
-      settings: options.settings ?? {},
-    });
-    stores.push(store);
-    instances.push(instance);
-    running.push(async () => {
-      await instance.close();
-      await store.close();
-    });
-  }
-  return { stores, instances };
-}
+const openSale = useSales(redisServer);
 
 async function queueUp(store: QueueStore, count: number, prefix = 'shopper'): Promise<string[]> {
   const users = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
@@ -109,7 +75,7 @@ describe.each<[StoreKind, number]>([
 
   test('inventory-aware: stock 5 and 100 waiting never have more than 5 active admissions, and all 5 can buy', async () => {
     const sale = activeSale({ stock: 5 });
-    const { stores, instances } = await openSale(kind, sale, { instances: instanceCount, admission: { ratePerMinute: 6000 } });
+    const { stores, url } = await openSale(kind, sale, { instances: instanceCount, admission: { ratePerMinute: 6000 } });
     const store = stores[0] as Store;
     const users = await queueUp(store, 100);
     let mostActive = 0;
@@ -119,7 +85,6 @@ describe.each<[StoreKind, number]>([
     }
     expect(mostActive).toBe(5);
 
-    const url = (instances[0] as RunningInstance).url;
     const admitted: string[] = [];
     for (const user of users.slice(0, 10)) {
       const state = await store.queueState(user, 'peek');
@@ -138,12 +103,11 @@ describe.each<[StoreKind, number]>([
   }, 20_000);
 
   test('an admission that expires unused frees its slot, and that shopper must join again', async () => {
-    const { instances } = await openSale(kind, activeSale({ stock: 1 }), {
+    const { url } = await openSale(kind, activeSale({ stock: 1 }), {
       instances: instanceCount,
       admission: { ratePerMinute: 6000 },
       settings: { tokenTtlSeconds: 1 },
     });
-    const url = (instances[0] as RunningInstance).url;
     const ann = await join(url, 'ann');
     const bob = await join(url, 'bob');
     let annAdmitted = await lookUp(url, ann.body.queueToken as string);
@@ -194,7 +158,7 @@ describe('with two instances sharing Redis', () => {
 
   test('a random pre-queue is shuffled exactly once, by one instance, into a new order that admission then follows', async () => {
     const sale = activeSale({ startsAt: Date.now() + 3_000, queueOpensAt: Date.now() - 1000 });
-    const { stores, instances } = await openSale('redis', sale, {
+    const { stores, instances, url } = await openSale('redis', sale, {
       instances: 2,
       admission: { prequeueOrder: 'random', ratePerMinute: 6000 },
     });
@@ -207,7 +171,6 @@ describe('with two instances sharing Redis', () => {
         return result;
       };
     }
-    const url = (instances[0] as RunningInstance).url;
     await admin(url, 'PATCH', 'admission', { paused: true });
     const users: string[] = [];
     for (let i = 0; i < 30; i++) {
@@ -239,8 +202,7 @@ describe('with two instances sharing Redis', () => {
 
 test('with a fifo pre-queue, the buyers are exactly the first joiners', async () => {
   const sale = activeSale({ stock: 5, startsAt: Date.now() + 800, queueOpensAt: Date.now() - 1000 });
-  const { instances } = await openSale('memory', sale, { admission: { prequeueOrder: 'fifo', ratePerMinute: 6000 } });
-  const url = (instances[0] as RunningInstance).url;
+  const { url } = await openSale('memory', sale, { admission: { prequeueOrder: 'fifo', ratePerMinute: 6000 } });
   const tokens = new Map<string, string>();
   for (let i = 0; i < 20; i++) tokens.set(`early-${i}`, (await join(url, `early-${i}`)).body.queueToken as string);
 
@@ -262,8 +224,7 @@ test('with a fifo pre-queue, the buyers are exactly the first joiners', async ()
 });
 
 test('the estimated wait is within 20 % of the real wait at a steady rate', async () => {
-  const { stores, instances } = await openSale('memory', activeSale());
-  const url = (instances[0] as RunningInstance).url;
+  const { stores, url } = await openSale('memory', activeSale());
   await queueUp(stores[0] as Store, 80);
   await sleep(2_500); // a steady rate, measured
   const joined = await join(url, 'measured');

@@ -1,16 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { QueueStore, SaleDefinition, SaleStore } from '@flashsale/common';
+import type { QueueStore, SaleStore } from '@flashsale/common';
 import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, saleDefinition, type StoreKind } from '../helpers/sale-harness';
-import {
-  call,
-  eventually,
-  join,
-  openSocket,
-  startInstance,
-  type RunningInstance,
-  type ShopperSocket,
-} from '../helpers/waiting-room-harness';
+import { saleDefinition, type StoreKind } from '../helpers/sale-harness';
+import { call, eventually, join, openSocket, useSales, type ShopperSocket } from '../helpers/waiting-room-harness';
 
 /**
  * Live pushes over real Socket.IO connections: the memory store with one instance, and Redis
@@ -20,32 +12,14 @@ const redisServer = useRedisServer();
 
 type Store = SaleStore & QueueStore;
 
-const running: Array<() => Promise<void>> = [];
+const openSale = useSales(redisServer);
 const sockets: ShopperSocket[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const socket of sockets.splice(0)) socket.close();
-  await Promise.all(running.splice(0).map((close) => close()));
 });
 
-async function openSale(kind: StoreKind, sale: SaleDefinition, instanceCount: number, ratePerMinute: number) {
-  const instances: RunningInstance[] = [];
-  const stores: Store[] = [];
-  for (let i = 0; i < instanceCount; i++) {
-    const store = await createSaleStore(kind, sale, {
-      redis: redisServer(),
-      ...(kind === 'memory' && { clock: Date.now }),
-      admission: { ratePerMinute },
-    });
-    const instance = await startInstance(store, sale, kind === 'redis' ? { redis: redisServer() } : {});
-    instances.push(instance);
-    stores.push(store);
-    running.push(async () => {
-      await instance.close();
-      await store.close();
-    });
-  }
-  return { instances, stores };
-}
+/** A sale that starts in a minute: people queue and watch, nobody is admitted. */
+const upcoming = () => saleDefinition({ startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });
 
 /** Everything a shopper's socket heard, with when. */
 interface Heard {
@@ -66,13 +40,7 @@ function listen(socket: ShopperSocket, userId: string): Heard {
 }
 
 test('a bad queue token is refused at connect with invalid_token', async () => {
-  const { instances } = await openSale(
-    'memory',
-    saleDefinition({ startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 }),
-    1,
-    600,
-  );
-  const url = (instances[0] as RunningInstance).url;
+  const { url } = await openSale('memory', upcoming());
   for (const queueToken of ['', 'not-a-token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJl']) {
     const refusal = await openSocket(url, queueToken).then(
       () => null,
@@ -84,13 +52,7 @@ test('a bad queue token is refused at connect with invalid_token', async () => {
 });
 
 test('a socket hears its position at once on connect, and the new one when the line moves', async () => {
-  const { instances } = await openSale(
-    'memory',
-    saleDefinition({ startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 }),
-    1,
-    600,
-  );
-  const url = (instances[0] as RunningInstance).url;
+  const { url } = await openSale('memory', upcoming());
   const ann = await join(url, 'ann');
   const bob = await join(url, 'bob');
   const events: unknown[] = [];
@@ -111,7 +73,7 @@ describe.each<[StoreKind, number]>([
 ])('300 sockets waiting for 40 units on the %s store with %i instance(s)', (kind, instanceCount) => {
   test('exactly 40 buy through the queue, every other socket hears sold out within 1 s, and positions never rise', async () => {
     const sale = saleDefinition({ stock: 40, startsAt: Date.now() + 1_500, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });
-    const { instances, stores } = await openSale(kind, sale, instanceCount, 3000);
+    const { instances, stores } = await openSale(kind, sale, { instances: instanceCount, admission: { ratePerMinute: 3000 } });
     const urls = instances.map((instance) => instance.url);
 
     // Everyone joins before the start and connects to some instance; the page buys on admission.

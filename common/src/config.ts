@@ -26,6 +26,9 @@ export interface AdmissionSettings {
   idleTimeoutSeconds: number;
 }
 
+/** Variables whose values are never repeated in an error message. */
+const SECRETS = new Set(['ADMIN_TOKEN', 'QUEUE_TOKEN_SECRET']);
+
 export interface Config {
   mode: ProcessMode;
   sale: SaleDefinition;
@@ -69,7 +72,9 @@ export function loadConfig(env: Env, mode: ProcessMode, now: number = Date.now()
     const raw = read(name);
     if (raw === undefined) return fallback;
     const result = schema.safeParse(raw);
-    if (!result.success) throw new ConfigError(name, `${result.error.issues[0]?.message ?? 'is invalid'} (got "${raw}")`);
+    // A secret's value never reaches the message: start-up errors end up in logs.
+    const shown = SECRETS.has(name) ? `${raw.length} characters` : `"${raw}"`;
+    if (!result.success) throw new ConfigError(name, `${result.error.issues[0]?.message ?? 'is invalid'} (got ${shown})`);
     return result.data;
   };
 

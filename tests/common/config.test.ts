@@ -116,6 +116,13 @@ describe('configuration', () => {
     expect(() => load(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
   });
 
+  test('never repeats a secret in its message', () => {
+    expect(() => load({ QUEUE_TOKEN_SECRET: 'hunter2-hunter2' })).toThrow(
+      'QUEUE_TOKEN_SECRET must be at least 32 characters (got 15 characters)',
+    );
+    expect(() => load({ ADMIN_TOKEN: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
   test('split mode requires Redis and the secrets, and never gives checkout the private key', () => {
     const waitingRoom = {
       REDIS_URL: 'redis://localhost',

@@ -1,5 +1,7 @@
 /** Tests import the workspaces' sources directly, so `jest` needs no build. Types are checked by `npm run lint`. */
-module.exports = {
+const server = {
+  displayName: 'server',
+  rootDir: __dirname,
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
@@ -9,7 +11,25 @@ module.exports = {
     '^@flashsale/checkout$': '<rootDir>/checkout/src/app.ts',
     '^@flashsale/waiting-room$': '<rootDir>/waiting-room/src/app.ts',
   },
+};
+
+/** The React client's component tests, in a browser-like DOM. */
+const client = {
+  displayName: 'client',
+  rootDir: __dirname,
+  testEnvironment: 'jsdom',
+  roots: ['<rootDir>/tests/client'],
+  testMatch: ['**/*.test.tsx'],
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tests/client/tsconfig.json' }] },
+  moduleNameMapper: {
+    '\\.css$': '<rootDir>/tests/client/style-stub.js',
+    '^@flashsale/common$': '<rootDir>/common/src/index.ts',
+  },
+};
+
+module.exports = {
+  projects: [server, client],
   testTimeout: 30_000,
-  // Each test file starts its own redis-server; two at a time suits a two-core machine.
+  // Each server test file starts its own redis-server; two at a time suits a two-core machine.
   maxWorkers: 2,
 };

@@ -1,36 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import path from 'node:path';
-
-const ENTRY = path.join(__dirname, '../../waiting-room/dist/all-in-one.js');
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  output: () => string;
-}
-
-/** Starts the built all-in-one process as `npm start` does, on a free port. */
-function startAllInOne(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [ENTRY], { env: { PATH: process.env.PATH ?? '', PORT: '0', ...env } });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within 10 s:\n${output}`)), 10_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1], output: () => output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${output}`));
-    });
-  });
-}
+import { ALL_IN_ONE_ENTRY as ENTRY, startAllInOne } from '../helpers/all-in-one';
 
 function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; elapsedMs: number }> {
   const started = Date.now();

@@ -10,6 +10,7 @@ import { createQueueTokens } from './domain/queue-token';
 import { LiveTicker } from './live/live-ticker';
 import { shopperRoom, ShopperSockets, type ShopperSocket } from './live/shopper-sockets';
 import { mountAdminRoutes } from './routes/admin';
+import { mountClient } from './routes/client';
 import { mountQueueRoutes } from './routes/queue';
 import { mountSaleRoutes } from './routes/sale';
 
@@ -30,7 +31,7 @@ export interface WaitingRoomDeps {
 }
 
 export interface WaitingRoom {
-  /** Adds the waiting room's HTTP routes. */
+  /** Adds the waiting room's HTTP routes, and the built client's pages when there is a build. */
   mount(app: Express): void;
   /**
    * Attaches Socket.IO to the server and starts the admission loop and the live ticker. With
@@ -125,6 +126,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
           admissionRatePerMinuteMeasured: Math.round((ticker?.latest?.measuredPerSecond ?? 0) * 60),
         }),
       });
+      if (!mountClient(app)) logger.warn('no client build (client/dist): the API runs without its pages; run npm run build');
     },
     start(server, adapter) {
       sockets = new ShopperSockets(server, queueTokens, greet);

@@ -1,0 +1,38 @@
+import type { AdminStateAnswer } from '@flashsale/common';
+
+const COUNTERS: [keyof Omit<AdminStateAnswer['counters'], 'outcomes'>, string][] = [
+  ['waiting', 'Waiting'],
+  ['activeAdmissions', 'Active admissions'],
+  ['admittedTotal', 'Admitted (total)'],
+  ['expiredAdmissions', 'Expired admissions'],
+  ['sold', 'Sold'],
+  ['remaining', 'Remaining'],
+  ['connectedSockets', 'Connected sockets'],
+];
+
+export function Counters({ state }: { state: AdminStateAnswer }) {
+  const outcomes = Object.entries(state.counters.outcomes);
+  return (
+    <section aria-labelledby="counters-heading">
+      <h2 id="counters-heading">Live counters</h2>
+      <dl className="counters">
+        {COUNTERS.map(([key, label]) => (
+          <div key={key}>
+            <dt>{label}</dt>
+            <dd data-testid={`counter-${key}`}>{state.counters[key].toLocaleString('en')}</dd>
+          </div>
+        ))}
+      </dl>
+      {outcomes.length > 0 && (
+        <p className="muted">
+          Purchase outcomes: {outcomes.map(([code, count]) => `${code.replace(/_/g, ' ')} ${(count ?? 0).toLocaleString('en')}`).join(', ')}
+          .
+        </p>
+      )}
+      <p className="muted">
+        Instance {state.instance.id}: {state.instance.connectedSockets} sockets, measured {state.instance.admissionRatePerMinuteMeasured}{' '}
+        admissions/min.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,24 @@
+import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common';
+import { bearer, requestJson, type ApiResult } from '../shared/http';
+
+export type AdmissionChange = Partial<AdmissionSettingsAnswer>;
+
+export function fetchAdminState(adminToken: string): Promise<ApiResult<AdminStateAnswer>> {
+  return requestJson<AdminStateAnswer>('/api/admin/state', { headers: bearer(adminToken), cache: 'no-store' });
+}
+
+export function patchAdmission(adminToken: string, change: AdmissionChange): Promise<ApiResult<{ settings: AdmissionSettingsAnswer }>> {
+  return requestJson<{ settings: AdmissionSettingsAnswer }>('/api/admin/admission', {
+    method: 'PATCH',
+    headers: { ...bearer(adminToken), 'Content-Type': 'application/json' },
+    body: JSON.stringify(change),
+  });
+}
+
+/** The sentence an operator reads for a refused call. */
+export function adminFailureMessage(failure: { code: string; message: string }): string {
+  if (failure.code === 'unauthorized') return 'That admin token was not accepted.';
+  if (failure.code === 'network') return 'The server cannot be reached. Retrying…';
+  if (failure.code === 'bad_request' && failure.message !== '') return failure.message;
+  return failure.message !== '' ? failure.message : 'The server could not do that. Please try again.';
+}

@@ -1,0 +1,95 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { connectLive } from './live-socket';
+import { OutcomeStatus } from './OutcomeStatus';
+import { QueuePosition } from './QueuePosition';
+import { SaleSummary } from './SaleSummary';
+import type { SessionDeps } from './session';
+import { httpShopperApi } from './shopper-api';
+import { useShopperSession } from './use-shopper-session';
+import { USER_ID_RULE } from './answers';
+
+const liveDeps: SessionDeps = { api: httpShopperApi, connectLive };
+
+export function ShopperPage({ deps = liveDeps }: { deps?: SessionDeps }) {
+  const { view, session } = useShopperSession(deps);
+  const [userId, setUserId] = useState('');
+  const inputId = useId();
+  const hintId = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
+  const waitingHeadingRef = useRef<HTMLHeadingElement>(null);
+  const outcomeRef = useRef<HTMLDivElement>(null);
+  const { phase } = view;
+
+  // Keep focus where the shopper's next step is, as parts of the page come and go.
+  useEffect(() => {
+    if (phase === 'waiting') waitingHeadingRef.current?.focus();
+    if (phase === 'done' && document.activeElement === document.body) outcomeRef.current?.focus();
+  }, [phase]);
+  useEffect(() => {
+    if (view.invalidUserId) inputRef.current?.focus();
+  }, [view.invalidUserId, view.outcome]);
+
+  function buyNow(event: FormEvent) {
+    event.preventDefault();
+    if (session && phase === 'idle') void session.join(userId);
+  }
+
+  function leaveQueue() {
+    void session?.leave().then(() => inputRef.current?.focus());
+  }
+
+  const showForm = phase === 'idle' || phase === 'joining';
+  return (
+    <main className="page shopper">
+      <h1>Flash sale</h1>
+      <SaleSummary sale={view.sale} clockOffsetMs={view.clockOffsetMs} />
+
+      {phase === 'loading' && <p className="muted">Checking your place…</p>}
+
+      {showForm && (
+        <form className="join-form" onSubmit={buyNow} noValidate>
+          <label htmlFor={inputId}>Username or email</label>
+          <input
+            id={inputId}
+            ref={inputRef}
+            name="userId"
+            type="text"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            maxLength={64}
+            value={userId}
+            onChange={(event) => setUserId(event.target.value)}
+            aria-invalid={view.invalidUserId || undefined}
+            aria-describedby={view.invalidUserId ? hintId : undefined}
+          />
+          {view.invalidUserId && (
+            <p id={hintId} className="field-hint">
+              {USER_ID_RULE}
+            </p>
+          )}
+          <button type="submit" disabled={phase === 'joining'} aria-busy={phase === 'joining'}>
+            Buy Now
+          </button>
+        </form>
+      )}
+
+      {(phase === 'waiting' || phase === 'buying') && (
+        <section className="queue" aria-labelledby="queue-heading">
+          <h2 id="queue-heading" ref={waitingHeadingRef} tabIndex={-1}>
+            {phase === 'buying' ? 'It is your turn' : 'You are in the queue'}
+          </h2>
+          {phase === 'waiting' && view.position && <QueuePosition position={view.position} />}
+          {phase === 'waiting' && (
+            <button type="button" className="secondary" onClick={leaveQueue}>
+              Leave the queue
+            </button>
+          )}
+        </section>
+      )}
+
+      <OutcomeStatus ref={outcomeRef} outcome={view.outcome} />
+      {view.notice && <p className="notice">{view.notice}</p>}
+    </main>
+  );
+}

@@ -1,0 +1,103 @@
+import type { QueueAnswer } from '@flashsale/common';
+import type { ApiFailure, ApiResult } from '../shared/http';
+import { GENERIC_ERROR, type Outcome } from './outcome';
+
+/** 201 from POST /api/purchase (checkout's answer; not in the shared wire types yet). */
+export interface PurchaseAnswer {
+  status: 'purchased';
+  orderId: string;
+  userId: string;
+  purchasedAt: string;
+}
+
+/** What the page does next, decided from one answer. */
+export type NextStep =
+  | { kind: 'wait'; position: number; etaSeconds: number }
+  | { kind: 'buy'; admissionToken: string; expiresAt: number }
+  /** Show this outcome; `forget` drops the stored place (it can no longer be used). */
+  | { kind: 'show'; outcome: Outcome | null; forget: boolean; invalidUserId?: boolean }
+  | { kind: 'retry'; afterSeconds: number };
+
+/** How long to wait before asking again when the server gave no Retry-After. */
+export const DEFAULT_RETRY_SECONDS = 2;
+
+export const INVALID_USER_ID_MESSAGE = 'Please enter a valid username or email.';
+/** What a valid userId looks like, in words (the SPEC's Identity rule). */
+export const USER_ID_RULE = 'Use 1 to 64 letters, digits or the characters . _ @ + - with no spaces.';
+
+export interface QueueContext {
+  /** `join`: POST /api/queue from the form; `resume`: GET /api/queue/me with a stored token. */
+  via: 'join' | 'resume';
+  /** This browser held an admission whose time has now run out. */
+  admissionLapsed: boolean;
+}
+
+/** POST /api/queue or GET /api/queue/me → what to do next. */
+export function queueStep(result: ApiResult<QueueAnswer>, context: QueueContext): NextStep {
+  if (!result.ok) return queueRefusal(result, context);
+  const answer = result.body;
+  switch (answer.state) {
+    case 'waiting':
+      return { kind: 'wait', position: answer.position, etaSeconds: answer.etaSeconds };
+    case 'admitted':
+      return { kind: 'buy', admissionToken: answer.admissionToken, expiresAt: answer.expiresAt };
+    case 'purchased':
+      // A reload shows the same purchase; a join from another browser learns it was bought before.
+      return {
+        kind: 'show',
+        outcome: { code: context.via === 'resume' ? 'purchased' : 'already_purchased', orderId: answer.orderId },
+        forget: false,
+      };
+  }
+}
+
+function queueRefusal(failure: ApiFailure, context: QueueContext): NextStep {
+  switch (failure.code) {
+    case 'invalid_user_id':
+      return { kind: 'show', outcome: { code: 'error', message: INVALID_USER_ID_MESSAGE }, forget: false, invalidUserId: true };
+    case 'sale_not_started':
+    case 'sold_out':
+    case 'sale_ended':
+      return { kind: 'show', outcome: { code: failure.code }, forget: false };
+    case 'invalid_token':
+    case 'missing_token':
+      return { kind: 'show', outcome: null, forget: true };
+    case 'not_found':
+      // The place lapsed: an admission that ran out unused, or a long absence.
+      return { kind: 'show', outcome: context.admissionLapsed ? { code: 'token_expired' } : null, forget: true };
+    case 'rate_limited':
+    case 'unavailable':
+    case 'network':
+      return { kind: 'retry', afterSeconds: failure.retryAfterSeconds ?? DEFAULT_RETRY_SECONDS };
+    default:
+      return { kind: 'show', outcome: { code: 'error', message: GENERIC_ERROR }, forget: false };
+  }
+}
+
+/** POST /api/purchase → what to do next. A retry is the caller's to bound by the admission's expiry. */
+export function purchaseStep(result: ApiResult<PurchaseAnswer>): NextStep {
+  if (result.ok) return { kind: 'show', outcome: { code: 'purchased', orderId: result.body.orderId }, forget: false };
+  switch (result.code) {
+    case 'already_purchased':
+      return { kind: 'show', outcome: { code: 'already_purchased', orderId: result.orderId ?? '' }, forget: false };
+    case 'sold_out':
+    case 'sale_ended':
+    case 'sale_not_started':
+      return { kind: 'show', outcome: { code: result.code }, forget: false };
+    case 'token_expired':
+      return { kind: 'show', outcome: { code: 'token_expired' }, forget: true };
+    case 'invalid_token':
+    case 'missing_token':
+      return {
+        kind: 'show',
+        outcome: { code: 'error', message: 'Your turn to buy could not be confirmed. Please join the queue again.' },
+        forget: true,
+      };
+    case 'rate_limited':
+    case 'unavailable':
+    case 'network':
+      return { kind: 'retry', afterSeconds: result.retryAfterSeconds ?? DEFAULT_RETRY_SECONDS };
+    default:
+      return { kind: 'show', outcome: { code: 'error', message: GENERIC_ERROR }, forget: false };
+  }
+}

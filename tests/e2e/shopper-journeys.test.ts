@@ -1,0 +1,170 @@
+import type { Browser, Page } from 'playwright-core';
+import { startAllInOne, type RunningProcess } from '../helpers/all-in-one';
+import { launchChromium, screenshot } from '../helpers/browser';
+
+/**
+ * The shopper page and the operator console in real Chromium, against the built all-in-one
+ * process (`npm run build` builds the client it serves). The page is driven only through what
+ * the SPEC names: the `Username or email` field, the `Buy Now` button, the position in
+ * data-testid="queue-position", and the outcome in role="status" with data-outcome.
+ */
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+
+let browser: Browser;
+const processes: RunningProcess[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser.close();
+});
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((running) => running.stop()));
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One all-in-one process on the embedded store, with a sale that started a second ago. */
+async function openSale(env: Record<string, string>): Promise<string> {
+  const running = await startAllInOne({
+    SALE_STARTS_AT: iso(Date.now() - 1000),
+    ADMIN_TOKEN,
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+  });
+  processes.push(running);
+  return running.url;
+}
+
+/** A page in its own browser context (its own storage), phone-sized unless said otherwise. */
+async function newPage(viewport = { width: 420, height: 860 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  return context.newPage();
+}
+
+const outcome = (page: Page) => page.locator('[role="status"][data-outcome]');
+
+async function buyNow(page: Page, url: string, userId: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Username or email').fill(userId);
+  await page.getByRole('button', { name: 'Buy Now' }).click();
+}
+
+async function orderIdOf(url: string, userId: string): Promise<string> {
+  const answer = (await (await fetch(`${url}/api/purchase/${userId}`)).json()) as { orderId?: string };
+  if (!answer.orderId) throw new Error(`${userId} has no order`);
+  return answer.orderId;
+}
+
+async function joinBehind(url: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await fetch(`${url}/api/queue`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: `ahead-${i}` }),
+    });
+  }
+}
+
+/** The position shown, or null while none is. */
+async function shownPosition(page: Page): Promise<number | null> {
+  const text = await page
+    .getByTestId('queue-position')
+    .textContent({ timeout: 200 })
+    .catch(() => null);
+  return text === null || text.trim() === '' ? null : Number(text.trim());
+}
+
+test('a shopper buys and sees the order id; a reload keeps it; in a new browser they have already bought; once the stock is gone the next is told it is sold out', async () => {
+  const url = await openSale({ SALE_STOCK: '2', ADMISSION_RATE_PER_MINUTE: '6000' });
+  const ann = await newPage();
+  await buyNow(ann, url, 'Ann@Example.com');
+  await ann.locator('[role="status"][data-outcome="purchased"]').waitFor({ timeout: 15_000 });
+  const orderId = await orderIdOf(url, 'ann@example.com');
+  expect(await outcome(ann).textContent()).toContain(orderId);
+  await screenshot(ann, 'shopper-purchased');
+
+  await ann.reload();
+  await ann.locator('[role="status"][data-outcome="purchased"]').waitFor({ timeout: 10_000 });
+  expect(await outcome(ann).textContent()).toContain(orderId);
+
+  const annElsewhere = await newPage();
+  await buyNow(annElsewhere, url, 'ann@example.com');
+  await annElsewhere.locator('[role="status"][data-outcome="already_purchased"]').waitFor({ timeout: 10_000 });
+  expect(await outcome(annElsewhere).textContent()).toContain(orderId);
+
+  const bob = await newPage();
+  await buyNow(bob, url, 'bob');
+  await bob.locator('[role="status"][data-outcome="purchased"]').waitFor({ timeout: 15_000 });
+
+  // The last unit is gone: the page knows from the sale's status, before any Buy Now.
+  const cat = await newPage();
+  await cat.goto(url);
+  await cat.locator('[role="status"][data-outcome="sold_out"]').waitFor({ timeout: 10_000 });
+  expect(await outcome(cat).textContent()).toMatch(/sold out/i);
+});
+
+test('a shopper behind others sees the position fall, then buys', async () => {
+  const url = await openSale({ SALE_STOCK: '10', ADMISSION_RATE_PER_MINUTE: '60' });
+  await joinBehind(url, 4);
+  const eve = await newPage();
+  await buyNow(eve, url, 'eve');
+  await eve.locator('[role="status"][data-outcome="waiting"]').waitFor({ timeout: 10_000 });
+
+  const seen: number[] = [];
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && (await outcome(eve).getAttribute('data-outcome')) === 'waiting') {
+    const position = await shownPosition(eve);
+    if (position !== null && position !== seen.at(-1)) seen.push(position);
+    if (seen.length === 2) await screenshot(eve, 'shopper-waiting');
+    await eve.waitForTimeout(150);
+  }
+  await eve.locator('[role="status"][data-outcome="purchased"]').waitFor({ timeout: 10_000 });
+  expect(seen.length).toBeGreaterThanOrEqual(3);
+  expect(seen).toEqual([...seen].sort((a, b) => b - a));
+  expect(await outcome(eve).textContent()).toContain(await orderIdOf(url, 'eve'));
+});
+
+test('the operator pauses and the position stops moving; resumes and it moves again', async () => {
+  const url = await openSale({ SALE_STOCK: '50', ADMISSION_RATE_PER_MINUTE: '60' });
+  await joinBehind(url, 12);
+  const eve = await newPage();
+  await buyNow(eve, url, 'eve');
+  await eve.getByTestId('queue-position').waitFor({ timeout: 10_000 });
+  const first = (await shownPosition(eve)) as number;
+  await expectPosition(eve, (position) => position < first, 'the line to move');
+
+  const operator = await newPage({ width: 1200, height: 900 });
+  await operator.goto(`${url}/admin`);
+  await operator.getByLabel('Admin token').fill(ADMIN_TOKEN);
+  await operator.getByLabel('Admin token').press('Enter');
+  await operator.getByRole('button', { name: 'Pause' }).click();
+  await operator.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 5_000 });
+  await eve.waitForTimeout(1_500); // a push already on its way may still land
+  const held = (await shownPosition(eve)) as number;
+  await eve.waitForTimeout(2_500);
+  expect(await shownPosition(eve)).toBe(held);
+  await screenshot(operator, 'operator-console');
+
+  await operator.getByRole('button', { name: 'Resume' }).click();
+  await expectPosition(eve, (position) => position < held, 'the line to move again');
+});
+
+test('a sale that has ended says so', async () => {
+  const url = await openSale({ SALE_STARTS_AT: iso(Date.now() - 7_200_000), SALE_ENDS_AT: iso(Date.now() - 3_600_000) });
+  const page = await newPage();
+  await page.goto(url);
+  await page.locator('[role="status"][data-outcome="sale_ended"]').waitFor({ timeout: 10_000 });
+  expect(await outcome(page).textContent()).toMatch(/ended/i);
+});
+
+async function expectPosition(page: Page, holds: (position: number) => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const position = await shownPosition(page);
+    if (position !== null && holds(position)) return;
+    await page.waitForTimeout(150);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

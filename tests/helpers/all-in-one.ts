@@ -1,0 +1,47 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
+
+export const ALL_IN_ONE_ENTRY = path.join(__dirname, '../../waiting-room/dist/all-in-one.js');
+
+export interface RunningProcess {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+  /** SIGTERM, and the exit code once it has exited. */
+  stop: () => Promise<number | null>;
+}
+
+/** Starts the built all-in-one process as `npm start` does, on a free port, with only `env` set. */
+export function startAllInOne(env: Record<string, string>): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [ALL_IN_ONE_ENTRY], { env: { PATH: process.env.PATH ?? '', PORT: '0', ...env } });
+  let output = '';
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.removeListener('exit', killOnExit);
+      resolve(code);
+    }),
+  );
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line within 10 s:\n${output}`)), 10_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], output: () => output, stop });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code}:\n${output}`));
+    });
+  });
+}

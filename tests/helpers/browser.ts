@@ -1,0 +1,38 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium; the tests never download a browser (scripts/ensure-test-deps.sh installs it). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Where each e2e run saves its screenshots (ignored by git, so a test run leaves the tree clean);
+ * the README shows copies committed under docs/.
+ */
+export const SCREENSHOTS_DIR = path.join(__dirname, '..', '..', '.tmp', 'screenshots');
+
+/**
+ * Headless Chromium in a fresh, empty profile (Playwright makes one per launch), with every
+ * call-out switched off: the machines have a closed network.
+ */
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs it (scripts/ensure-test-deps.sh)`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}.png`), fullPage: true });
+}

@@ -76,7 +76,7 @@ async function shownPosition(page: Page): Promise<number | null> {
   return text === null || text.trim() === '' ? null : Number(text.trim());
 }
 
-test('a shopper buys and sees the order id; a reload keeps it; in a new browser they have already bought; once the stock is gone the next is told it is sold out', async () => {
+test('a shopper buys and sees the order id; a reload keeps it; in a new browser they have already bought, even after the sell-out; the next is told it is sold out', async () => {
   const url = await openSale({ SALE_STOCK: '2', ADMISSION_RATE_PER_MINUTE: '6000' });
   const ann = await newPage();
   await buyNow(ann, url, 'Ann@Example.com');
@@ -103,6 +103,12 @@ test('a shopper buys and sees the order id; a reload keeps it; in a new browser 
   await cat.goto(url);
   await cat.locator('[role="status"][data-outcome="sold_out"]').waitFor({ timeout: 10_000 });
   expect(await outcome(cat).textContent()).toMatch(/sold out/i);
+
+  // After the sell-out, a buyer on yet another device can still find their order.
+  const annLater = await newPage();
+  await buyNow(annLater, url, 'ann@example.com');
+  await annLater.locator('[role="status"][data-outcome="already_purchased"]').waitFor({ timeout: 10_000 });
+  expect(await outcome(annLater).textContent()).toContain(orderId);
 });
 
 test('a shopper behind others sees the position fall, then buys', async () => {

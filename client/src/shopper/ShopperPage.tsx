@@ -71,6 +71,7 @@ export function ShopperPage({ deps = liveDeps }: { deps?: SessionDeps }) {
           <button type="submit" disabled={phase === 'joining'} aria-busy={phase === 'joining'}>
             Buy Now
           </button>
+          {view.sale?.status === 'sold_out' && <p className="field-hint">Bought earlier? Enter the same name to see your order.</p>}
         </form>
       )}
 

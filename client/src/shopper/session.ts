@@ -291,15 +291,20 @@ export class ShopperSession {
     this.update({ phase: 'done', outcome: { code }, position: null, notice: null });
   }
 
-  /** The form, unless the sale has closed; then the closing is the outcome. */
+  /**
+   * The form, unless the sale has ended; then the end is the outcome. A sold-out sale keeps the
+   * form, under the sold-out outcome, so a shopper who bought earlier (on another device) can
+   * still find their order: the queue answers them `purchased`.
+   */
   private settleIdle(outcome: Outcome | null): void {
     const status = this.view.sale?.status;
-    if (status === 'sold_out' || status === 'ended') {
-      const code = status === 'sold_out' ? 'sold_out' : 'sale_ended';
-      this.update({ phase: 'done', outcome: { code }, position: null, notice: null });
+    if (status === 'ended') {
+      this.update({ phase: 'done', outcome: { code: 'sale_ended' }, position: null, notice: null });
       return;
     }
-    this.update({ phase: 'idle', outcome, position: null, notice: null });
+    const bought = outcome?.code === 'purchased' || outcome?.code === 'already_purchased';
+    const shown = status === 'sold_out' && !bought ? { code: 'sold_out' as const } : outcome;
+    this.update({ phase: 'idle', outcome: shown, position: null, notice: null });
   }
 
   private takeSale(answer: SaleAnswer): void {

@@ -5,19 +5,22 @@
  *   the same run, on the same machine, with the same load generator. Absolute figures on a shared
  *   machine mean little. Hello and the figure alternate for several rounds and the median ratio
  *   is reported, so a passing disturbance moves one round, not the result.
+ * - aof: purchase throughput on Redis with `appendfsync always` as a ratio to `everysec`, the two
+ *   measured in alternate order in the same run: what fsyncing every write costs.
  * - sockets: thousands of waiting sockets on one instance; how long a change of position takes
  *   to reach all of them, and the memory each socket costs.
  *
  *   npm run bench                         everything: 3 rounds of 6 s per ratio, 10,000 sockets
- *   npm run bench -- --only join          one part (purchase, join or sockets; comma-separated for several)
+ *   npm run bench -- --only join          one part (purchase, join, aof or sockets; comma-separated for several)
  *   npm run bench -- --rounds 5 --duration 10
  *   npm run bench -- --sockets 2000 --socket-store embedded
- *   npm run bench -- --cpu-prof           also profiles the service of the ratios (perf/results/) and prints where its CPU went
+ *   npm run bench -- --cpu-prof           also profiles the service of purchase and join (perf/results/) and prints where its CPU went
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RedisServer } from '../tests/helpers/redis-server';
+import { benchAof } from './lib/aof';
 import { benchJoin } from './lib/join';
 import type { LoadSettings } from './lib/load';
 import { ROOT, startNode } from './lib/processes';
@@ -25,7 +28,7 @@ import { newestProfile, summarizeProfile } from './lib/profile';
 import { benchPurchase } from './lib/purchase';
 import { benchSockets } from './lib/sockets';
 
-const PARTS = ['purchase', 'join', 'sockets'] as const;
+const PARTS = ['purchase', 'join', 'aof', 'sockets'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values: options } = parseArgs({
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       await benchJoin(settings, hello, redis, nodeArgs);
       printProfile();
     }
+    if (parts.has('aof')) await benchAof(settings);
     if (parts.has('sockets')) {
       await benchSockets({
         sockets: Number(options.sockets),

@@ -5,6 +5,8 @@ set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The ledger tests start their own PostgreSQL clusters with the server's binaries (initdb, postgres).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 # The browser tests drive Debian's Chromium (never a downloaded one) at this path.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 

@@ -37,3 +37,5 @@ export function createCheckoutApp(deps: CheckoutDeps & { logger: Logger; checkRe
   const checkReady = deps.checkReady ?? (() => deps.store.ping());
   return createHttpApp({ logger: deps.logger, registry: deps.registry, checkReady }, (app) => mountCheckout(app, deps));
 }
+
+export { startLedger, type RunningLedger } from './ledger/ledger';

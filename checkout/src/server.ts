@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { connectRedis, createLogger, createRateLimit, createRedisClient, createStore, loadConfig, runMain, serve } from '@flashsale/common';
-import { createCheckoutApp } from './app';
+import { createCheckoutApp, startLedger } from './app';
 
 /** One checkout instance of a split deployment: Redis required, public keys only. */
 runMain(async () => {
@@ -17,11 +17,15 @@ runMain(async () => {
   await connectRedis(limits, 30_000);
   const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
   const app = createCheckoutApp({ store, saleId: config.sale.saleId, keys: config.keys, registry, logger, rateLimit });
+  const ledger = config.databaseUrl
+    ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: config.sale.saleId, logger })
+    : null;
   const running = await serve(app, {
     port: config.port,
     host: config.host,
     logger,
     onShutdown: async () => {
+      await ledger?.stop();
       await store.close();
       limits.disconnect();
     },

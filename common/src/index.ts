@@ -19,3 +19,5 @@ export * from './tokens/keys';
 export * from './tokens/admission-token';
 export * from './http/rate-limit';
 export * from './wire';
+export * from './store/order-log';
+export * from './store/redis/redis-order-log';

@@ -85,6 +85,8 @@ export interface AdminStateAnswer {
     /** Summed over the waiting-room instances that reported in the last few seconds. */
     connectedSockets: number;
   };
+  /** The order ledger, where there is one: rows written, orders not yet written, last commit. */
+  ledger?: { written: number; pending: number; lastWriteAt: string | null };
   /** Per-instance figures of the instance that answered. */
   instance: { id: string; connectedSockets: number; admissionRatePerMinuteMeasured: number };
   serverTime: string;

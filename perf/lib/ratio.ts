@@ -49,7 +49,7 @@ export function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 }
 
-function row(name: string, m: Measured): string {
+export function row(name: string, m: Measured): string {
   const list = (record: Record<string, number>, format: (n: number) => string) =>
     Object.entries(record)
       .map(([key, n]) => `${key}: ${format(n)}`)

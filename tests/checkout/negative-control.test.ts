@@ -19,6 +19,7 @@ class ReadThenWriteStore implements SaleStore {
   initSale = (...args: Parameters<SaleStore['initSale']>) => this.safe.initSale(...args);
   getSale = () => this.safe.getSale();
   getOrder = (userId: string) => this.safe.getOrder(userId);
+  orderLog = () => this.safe.orderLog();
   ping = () => this.safe.ping();
   close = () => this.safe.close();
 

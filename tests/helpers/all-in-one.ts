@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 
 export const ALL_IN_ONE_ENTRY = path.join(__dirname, '../../waiting-room/dist/all-in-one.js');
+export const CHECKOUT_ENTRY = path.join(__dirname, '../../checkout/dist/server.js');
 
 export interface RunningProcess {
   child: ChildProcessWithoutNullStreams;
@@ -13,7 +14,12 @@ export interface RunningProcess {
 
 /** Starts the built all-in-one process as `npm start` does, on a free port, with only `env` set. */
 export function startAllInOne(env: Record<string, string>): Promise<RunningProcess> {
-  const child = spawn(process.execPath, [ALL_IN_ONE_ENTRY], { env: { PATH: process.env.PATH ?? '', PORT: '0', ...env } });
+  return startService(ALL_IN_ONE_ENTRY, env);
+}
+
+/** Starts a built service entry point on a free port, with only `env` set; resolves once it listens. */
+export function startService(entry: string, env: Record<string, string>): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', PORT: '0', ...env } });
   let output = '';
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

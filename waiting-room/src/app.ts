@@ -3,7 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServerOptions } from 'socket.io';
-import type { AdmissionSettings, Logger, QueueStore, SaleStore, SaleWindow, SigningKeys } from '@flashsale/common';
+import type { AdmissionSettings, Logger, OrderLog, QueueStore, SaleStore, SaleWindow, SigningKeys } from '@flashsale/common';
 import { AdmissionLoop } from './admission/admission-loop';
 import { createAdmissionTokenIssuer } from './admission/admission-tokens';
 import { createQueueTokens } from './domain/queue-token';
@@ -60,6 +60,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
 
   let sockets: ShopperSockets | null = null;
   let ticker: LiveTicker | null = null;
+  // Read-only, for the operator's ledger figures; opened on first use.
+  let ledgerLog: OrderLog | null = null;
 
   const admission = new AdmissionLoop({
     store,
@@ -119,6 +121,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       });
       mountAdminRoutes(app, {
         store,
+        ledgerStats: () => (ledgerLog ??= store.orderLog()).stats(),
         adminToken: deps.adminToken,
         instance: () => ({
           id: instanceId,
@@ -143,6 +146,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       ticker?.stop();
       // The adapter's Redis clients belong to the caller, who closes them after this.
       sockets?.close();
+      await ledgerLog?.close();
     },
   };
 }

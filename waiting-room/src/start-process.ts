@@ -1,7 +1,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { mountCheckout } from '@flashsale/checkout';
+import { mountCheckout, startLedger } from '@flashsale/checkout';
 import {
   connectRedis,
   createHttpApp,
@@ -64,12 +64,19 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
     }
   });
 
+  // The ledger writer runs where DATABASE_URL is set (SPEC); in split mode, in checkout.
+  const ledger =
+    options.withCheckout && config.databaseUrl
+      ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: sale.saleId, logger })
+      : null;
+
   const running = await serve(app, {
     port: config.port,
     host: config.host,
     logger,
     beforeClose: () => waitingRoom.stop(),
     onShutdown: async () => {
+      await ledger?.stop();
       await store.close();
       limits?.disconnect();
       if (publisher && subscriber) await closeAdapterClients(publisher, subscriber);

@@ -19,6 +19,8 @@ export function saleKeys(saleId: string) {
     admission: `${tag}:admission`,
     /** Hash: userId → the admission token signed for their current admission. */
     admissionTokens: `${tag}:admission-tokens`,
+    /** Hash: the ledger writers' figures (written, lastWriteAt). */
+    ledger: `${tag}:ledger`,
     /** Hash: waiting-room instanceId → "sockets|reportedAt", for the sale-wide socket count. */
     instances: `${tag}:instances`,
   };

@@ -1,6 +1,7 @@
 import type { SaleDefinition } from '../config';
 import type { Order, PurchaseOutcome, PurchaseRequest } from '../sale/purchase';
 import type { InitialAdmission } from './queue-store';
+import type { OrderLog } from './order-log';
 
 /** A sale as the store holds it, read at one instant of the store's clock. */
 export interface SaleSnapshot {
@@ -34,6 +35,8 @@ export interface SaleStore {
   /** One atomic step: window, token expiry, one per user, stock, then the order is recorded. */
   purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;
   getOrder(userId: string): Promise<Order | null>;
+  /** The log of its orders that feeds the ledger; each call opens its own reader. */
+  orderLog(): OrderLog;
   /** Resolves when the store answers; used by readiness. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,10 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
-import { HttpError, type AdminStateAnswer, type QueueStore } from '@flashsale/common';
+import { HttpError, type AdminStateAnswer, type LedgerStats, type QueueStore } from '@flashsale/common';
 
 export interface AdminRouteDeps {
   store: QueueStore;
+  /** The ledger's figures, or null where there is no ledger. */
+  ledgerStats: () => Promise<LedgerStats | null>;
   adminToken: string;
   instance: () => AdminStateAnswer['instance'];
 }
@@ -25,7 +27,7 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
   const requireOperator = operatorAuth(deps.adminToken);
 
   app.get('/api/admin/state', requireOperator, async (_req, res) => {
-    const [control, counters] = await Promise.all([store.getAdmissionControl(), store.saleCounters()]);
+    const [control, counters, ledger] = await Promise.all([store.getAdmissionControl(), store.saleCounters(), deps.ledgerStats()]);
     const answer: AdminStateAnswer = {
       settings: control,
       counters: {
@@ -40,6 +42,9 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
       },
       instance: deps.instance(),
       serverTime: new Date(counters.now).toISOString(),
+      ...(ledger && {
+        ledger: { ...ledger, lastWriteAt: ledger.lastWriteAt === null ? null : new Date(ledger.lastWriteAt).toISOString() },
+      }),
     };
     res.json(answer);
   });

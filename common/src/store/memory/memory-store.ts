@@ -2,6 +2,7 @@ import type { SaleDefinition } from '../../config';
 import { activeAdmissionCap, admissionsToGrant, refillBucket, type AdmissionBucket, type AdmissionControl } from '../../queue/admission';
 import { PREQUEUE_BAND, SOCKET_REPORT_MAX_AGE_MS, type AdmissionBatch, type QueueState, type SaleCounters } from '../../queue/queue-state';
 import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
+import type { LedgerStats, LoggedOrder, OrderLog } from '../order-log';
 import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 
@@ -25,6 +26,12 @@ interface MemorySale {
   outcomes: Map<string, number>;
   /** instanceId → sockets and when they were reported. */
   socketReports: Map<string, { sockets: number; at: number }>;
+  /** The order log, as the Redis Stream: every order, in order; `delivered` of them taken by writers. */
+  log: LoggedOrder[];
+  delivered: number;
+  /** Taken but not acknowledged: entryId → when it was taken. */
+  unacknowledged: Map<string, { order: LoggedOrder; takenAt: number }>;
+  ledger: { written: number; lastWriteAt: number | null } | null;
 }
 
 /**
@@ -61,6 +68,10 @@ export class MemoryStore implements SaleStore, QueueStore {
       departures: 0,
       outcomes: new Map(),
       socketReports: new Map(),
+      log: [],
+      delivered: 0,
+      unacknowledged: new Map(),
+      ledger: null,
     };
     return this.getSale();
   }
@@ -81,6 +92,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     if (outcome.kind === 'purchased') {
       sale.remaining -= 1;
       sale.orders.set(outcome.order.userId, outcome.order);
+      sale.log.push({ ...outcome.order, entryId: String(sale.log.length + 1) });
       sale.active.delete(request.userId);
       sale.admissionTokens.delete(request.userId);
     }
@@ -222,6 +234,42 @@ export class MemoryStore implements SaleStore, QueueStore {
 
   async reportSockets(instanceId: string, sockets: number): Promise<void> {
     this.requireSale().socketReports.set(instanceId, { sockets, at: this.clock() });
+  }
+
+  /** The embedded twin of the Redis order stream, for a ledger beside the embedded store. */
+  orderLog(): OrderLog {
+    const sale = () => this.requireSale();
+    const clock = this.clock;
+    const take = (orders: LoggedOrder[]) => {
+      for (const order of orders) sale().unacknowledged.set(order.entryId, { order, takenAt: clock() });
+      return orders;
+    };
+    return {
+      async prepare() {
+        sale().ledger ??= { written: 0, lastWriteAt: null };
+      },
+      async readNew(_consumer, count, blockMs) {
+        if (sale().delivered >= sale().log.length) await new Promise((resolve) => setTimeout(resolve, Math.min(blockMs, 100)));
+        const { log, delivered } = sale();
+        const orders = log.slice(delivered, delivered + count);
+        sale().delivered += orders.length;
+        return take(orders);
+      },
+      async claimStale(_consumer, minIdleMs, count) {
+        const stale = [...sale().unacknowledged.values()].filter((entry) => entry.takenAt <= clock() - minIdleMs);
+        return take(stale.slice(0, count).map((entry) => entry.order));
+      },
+      async acknowledge(entryIds, inserted) {
+        for (const entryId of entryIds) sale().unacknowledged.delete(entryId);
+        sale().ledger = { written: (sale().ledger?.written ?? 0) + inserted, lastWriteAt: clock() };
+      },
+      scanOrders: async () => ({ cursor: '0', orders: [...sale().orders.values()] }),
+      stats: async (): Promise<LedgerStats | null> => {
+        const { log, delivered, unacknowledged, ledger } = sale();
+        return ledger && { ...ledger, pending: log.length - delivered + unacknowledged.size };
+      },
+      close: async () => undefined,
+    };
   }
 
   async ping(): Promise<void> {}

@@ -8,6 +8,8 @@ import { PREQUEUE_BAND, SOCKET_REPORT_MAX_AGE_MS, type AdmissionBatch, type Queu
 import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 import { defineSaleScripts, type SaleScripts } from './scripts';
+import { RedisOrderLog } from './redis-order-log';
+import type { OrderLog } from '../order-log';
 
 export interface RedisStoreOptions {
   /**
@@ -167,6 +169,17 @@ export class RedisStore implements SaleStore, QueueStore {
     await this.call(() => this.scripts.reportSockets(this.keys.instances, instanceId, sockets, this.nowArgument()));
   }
 
+  orderLog(): OrderLog {
+    // Its own connection, without the fail-fast command timeout: its reads block.
+    const connection = this.redis.duplicate({
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: undefined,
+      lazyConnect: true,
+    });
+    return new RedisOrderLog(connection, this.saleId);
+  }
+
   async ping(): Promise<void> {
     await this.call(() => this.redis.ping());
   }
@@ -255,7 +268,8 @@ function parseControl([ratePerMinute, paused, maxActive, overbook]: Array<string
   };
 }
 
-function parseOrderRecord(userId: string, record: string): Order {
+/** An order as the orders hash keeps it: userId → "orderId|purchasedAt". */
+export function parseOrderRecord(userId: string, record: string): Order {
   const bar = record.indexOf('|');
   return { orderId: record.slice(0, bar), userId, purchasedAt: Number(record.slice(bar + 1)) };
 }

@@ -1,0 +1,98 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LoggedOrder, Logger, OrderLog } from '@flashsale/common';
+import type { OrderLedger } from './order-ledger';
+
+/** Orders per INSERT. */
+const BATCH = 500;
+/** How long a read waits for new orders before looking for stale ones again. */
+const READ_BLOCK_MS = 500;
+/** An entry taken but unacknowledged this long belongs to a writer that died or failed. */
+export const CLAIM_IDLE_MS = 2_000;
+/** How often the whole store is compared with the ledger (and once at start). */
+export const RECONCILE_EVERY_MS = 30_000;
+const MAX_BACKOFF_MS = 1_000;
+
+/**
+ * Copies every order from the order log into PostgreSQL. It runs in every process with
+ * DATABASE_URL; the consumer group shares the entries among the writers, and an entry is
+ * acknowledged only after its INSERT committed, so a writer killed mid-batch leaves it pending
+ * and another (or this one, restarted) claims it. Rows are keyed by order id and inserted with
+ * ON CONFLICT DO NOTHING, so an entry written twice is still one row. A purchase never waits on
+ * any of this: it only appends to the log in Redis.
+ *
+ * Reconciliation is the second line: at start and every 30 s the writer compares every order
+ * the store holds with the ledger and writes what is missing, so an order whose log entry was
+ * lost for any reason still arrives.
+ */
+export class LedgerWriter {
+  private readonly consumer = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  /** A batch the ledger refused (PostgreSQL away); retried before anything new is read. */
+  private unwritten: LoggedOrder[] = [];
+  private lastReconcile = 0;
+
+  constructor(
+    private readonly log: OrderLog,
+    private readonly ledger: OrderLedger,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      try {
+        if (Date.now() - this.lastReconcile >= RECONCILE_EVERY_MS) await this.reconcile();
+        await this.step();
+        backoff = 100;
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message, unwritten: this.unwritten.length }, 'ledger writer waiting to retry');
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  /** One batch: what failed before, else what a dead writer left, else what is new. */
+  private async step(): Promise<void> {
+    if (this.unwritten.length === 0) {
+      await this.log.prepare();
+      const stale = await this.log.claimStale(this.consumer, CLAIM_IDLE_MS, BATCH);
+      this.unwritten = stale.length > 0 ? stale : await this.log.readNew(this.consumer, BATCH, READ_BLOCK_MS);
+    }
+    if (this.unwritten.length === 0) return;
+    const inserted = await this.ledger.insert(this.unwritten);
+    await this.log.acknowledge(
+      this.unwritten.map((entry) => entry.entryId),
+      inserted,
+    );
+    this.unwritten = [];
+  }
+
+  /** Writes every order the store holds that the ledger lacks. Returns how many it filled in. */
+  async reconcile(): Promise<number> {
+    let filled = 0;
+    let cursor = '0';
+    do {
+      const page = await this.log.scanOrders(cursor);
+      cursor = page.cursor;
+      const missing = await this.ledger.missing(page.orders.map((order) => order.orderId));
+      if (missing.size > 0) filled += await this.ledger.insert(page.orders.filter((order) => missing.has(order.orderId)));
+    } while (cursor !== '0');
+    this.lastReconcile = Date.now();
+    await this.log.acknowledge([], filled);
+    if (filled > 0) this.logger.warn({ filled }, 'reconciliation wrote orders the log had not delivered');
+    return filled;
+  }
+}

@@ -1,0 +1,34 @@
+import type { Logger, SaleStore } from '@flashsale/common';
+import { LedgerWriter } from './ledger-writer';
+import { migrateLedger, OrderLedger } from './order-ledger';
+
+export interface RunningLedger {
+  writer: LedgerWriter;
+  stop(): Promise<void>;
+}
+
+/**
+ * The order ledger of a process with DATABASE_URL: migrate, then write the store's order log
+ * into PostgreSQL in the background. Start-up waits for the migration only; after that,
+ * PostgreSQL may come and go without touching a purchase.
+ */
+export async function startLedger(options: {
+  databaseUrl: string;
+  store: SaleStore;
+  saleId: string;
+  logger: Logger;
+}): Promise<RunningLedger> {
+  const { databaseUrl, store, saleId, logger } = options;
+  await migrateLedger(databaseUrl, logger);
+  const log = store.orderLog();
+  const ledger = new OrderLedger(databaseUrl, saleId);
+  const writer = new LedgerWriter(log, ledger, logger);
+  writer.start();
+  return {
+    writer,
+    async stop() {
+      await writer.stop();
+      await Promise.all([log.close(), ledger.close()]);
+    },
+  };
+}

@@ -5,11 +5,13 @@ COPY package.json package-lock.json ./
 COPY common/package.json common/
 COPY checkout/package.json checkout/
 COPY waiting-room/package.json waiting-room/
+COPY client/package.json client/
 RUN npm ci --ignore-scripts
 COPY tsconfig.base.json tsconfig.json ./
 COPY common common
 COPY checkout checkout
 COPY waiting-room waiting-room
+COPY client client
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -18,7 +18,7 @@ runMain(async () => {
   const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
   const app = createCheckoutApp({ store, saleId: config.sale.saleId, keys: config.keys, registry, logger, rateLimit });
   const ledger = config.databaseUrl
-    ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: config.sale.saleId, logger })
+    ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: config.sale.saleId, logger, registry })
     : null;
   const running = await serve(app, {
     port: config.port,

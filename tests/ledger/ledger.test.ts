@@ -7,6 +7,7 @@ import { auditOrders } from '../checkout/invariants';
 import { RedisServer, useRedisServer } from '../helpers/redis-server';
 import { PostgresCluster, usePostgresCluster } from '../helpers/postgres';
 import { CHECKOUT_ENTRY, startService } from '../helpers/all-in-one';
+import { admin, startInstance } from '../helpers/waiting-room-harness';
 import {
   createSaleStore,
   purchase,
@@ -116,6 +117,12 @@ describe.each<StoreKind>(['memory', 'redis'])('the ledger beside the %s store', 
     const log = store.orderLog();
     closers.push(() => log.close());
     expect(await log.stats()).toMatchObject({ written: 100, pending: 0 });
+
+    // The operator sees the same figures, from any waiting-room instance.
+    const room = await startInstance(store, sale);
+    closers.push(() => room.close());
+    const state = (await admin(room.url, 'GET', 'state')).body;
+    expect(state.ledger).toEqual({ written: 100, pending: 0, lastWriteAt: expect.stringMatching(/^\d{4}-/) });
   });
 });
 

@@ -67,7 +67,7 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
   // The ledger writer runs where DATABASE_URL is set (SPEC); in split mode, in checkout.
   const ledger =
     options.withCheckout && config.databaseUrl
-      ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: sale.saleId, logger })
+      ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: sale.saleId, logger, registry })
       : null;
 
   const running = await serve(app, {

@@ -1,3 +1,4 @@
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger, SaleStore } from '@flashsale/common';
 import { LedgerWriter } from './ledger-writer';
 import { migrateLedger, OrderLedger } from './order-ledger';
@@ -17,10 +18,23 @@ export async function startLedger(options: {
   store: SaleStore;
   saleId: string;
   logger: Logger;
+  /** Where the ledger's lag is published, as flashsale_ledger_pending. */
+  registry?: Registry;
 }): Promise<RunningLedger> {
   const { databaseUrl, store, saleId, logger } = options;
   await migrateLedger(databaseUrl, logger);
   const log = store.orderLog();
+  if (options.registry) {
+    new Gauge({
+      name: 'flashsale_ledger_pending',
+      help: 'Orders in the order log not yet written to the ledger (its lag), read at scrape time.',
+      registers: [options.registry],
+      async collect() {
+        const stats = await log.stats().catch(() => null);
+        if (stats) this.set(stats.pending);
+      },
+    });
+  }
   const ledger = new OrderLedger(databaseUrl, saleId);
   const writer = new LedgerWriter(log, ledger, logger);
   writer.start();

@@ -33,6 +33,8 @@ export class LedgerWriter {
   /** A batch the ledger refused (PostgreSQL away); retried before anything new is read. */
   private unwritten: LoggedOrder[] = [];
   private lastReconcile = 0;
+  /** Whether the consumer group is known to exist; any failure makes the next step check again. */
+  private prepared = false;
 
   constructor(
     private readonly log: OrderLog,
@@ -57,6 +59,7 @@ export class LedgerWriter {
         await this.step();
         backoff = 100;
       } catch (error) {
+        this.prepared = false;
         this.logger.warn({ err: (error as Error).message, unwritten: this.unwritten.length }, 'ledger writer waiting to retry');
         await sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -67,7 +70,8 @@ export class LedgerWriter {
   /** One batch: what failed before, else what a dead writer left, else what is new. */
   private async step(): Promise<void> {
     if (this.unwritten.length === 0) {
-      await this.log.prepare();
+      if (!this.prepared) await this.log.prepare();
+      this.prepared = true;
       const stale = await this.log.claimStale(this.consumer, CLAIM_IDLE_MS, BATCH);
       this.unwritten = stale.length > 0 ? stale : await this.log.readNew(this.consumer, BATCH, READ_BLOCK_MS);
     }

@@ -1,6 +1,7 @@
 import { RedisServer } from '../../tests/helpers/redis-server';
 import { generateKey } from '../../tests/helpers/sale-harness';
-import { load, type LoadSettings, type Measured } from './load';
+import type { LoadSettings, Measured } from './load';
+import { loadPurchases } from './purchase';
 import { mintTokens } from './mint-tokens';
 import { median, row } from './ratio';
 import { startService, type Service } from './service';
@@ -87,15 +88,6 @@ async function purchases(
   tokens: string[],
   settings: LoadSettings,
 ): Promise<{ result: Measured; reused: number }> {
-  let next = 0;
-  const result = await load(
-    {
-      url: `${service.url}/api/purchase`,
-      method: 'POST',
-      pids: { service: service.pid, redis: redis.pid ?? 0 },
-      nextRequest: () => ({ headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
-    },
-    settings,
-  );
-  return { result, reused: Math.max(0, next - tokens.length) };
+  const { result, requests } = await loadPurchases(service, redis, tokens, settings);
+  return { result, reused: Math.max(0, requests - tokens.length) };
 }

@@ -1,6 +1,6 @@
 import type { RedisServer } from '../../tests/helpers/redis-server';
 import { generateKey } from '../../tests/helpers/sale-harness';
-import { load, type LoadSettings } from './load';
+import { load, type LoadSettings, type Measured } from './load';
 import { mintTokens } from './mint-tokens';
 import type { Started } from './processes';
 import { printRatio, ratioRounds } from './ratio';
@@ -22,18 +22,9 @@ export async function benchPurchase(settings: LoadSettings, hello: Started, redi
       const count = Math.ceil(helloResult.rps * (settings.duration + 1)) + 1000;
       const tokens = await mintTokens(privatePem, saleId, `round${round}-shopper`, count);
       const callsBefore = await redisCalls(redis);
-      let next = 0;
-      const result = await load(
-        {
-          url: `${service.url}/api/purchase`,
-          method: 'POST',
-          pids: { service: service.pid, redis: redis.pid ?? 0 },
-          nextRequest: () => ({ headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
-        },
-        settings,
-      );
+      const { result, requests } = await loadPurchases(service, redis, tokens, settings);
       scriptCalls += (await redisCalls(redis)) - callsBefore;
-      purchaseRequests += next;
+      purchaseRequests += requests;
       return { name: 'POST /api/purchase (Redis, AOF always)', result };
     });
     printRatio('purchase', rounds, TARGET);
@@ -48,4 +39,27 @@ async function redisCalls(redis: RedisServer): Promise<number> {
   const stats = await client.info('commandstats');
   client.disconnect();
   return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
+/**
+ * One measured run of POST /api/purchase, each request with the next of `tokens`. Returns the
+ * figures and how many requests were sent (beyond `tokens.length`, tokens were reused: 409s).
+ */
+export async function loadPurchases(
+  service: { url: string; pid: number },
+  redis: RedisServer,
+  tokens: string[],
+  settings: LoadSettings,
+): Promise<{ result: Measured; requests: number }> {
+  let next = 0;
+  const result = await load(
+    {
+      url: `${service.url}/api/purchase`,
+      method: 'POST',
+      pids: { service: service.pid, redis: redis.pid ?? 0 },
+      nextRequest: () => ({ headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
+    },
+    settings,
+  );
+  return { result, requests: next };
 }

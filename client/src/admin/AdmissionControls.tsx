@@ -18,7 +18,6 @@ export function AdmissionControls({ adminToken, settings, onChanged, onUnauthori
   const fields = draft ?? fieldsOf(settings);
   const [message, setMessage] = useState<{ kind: 'problem' | 'done'; text: string } | null>(null);
   const [sending, setSending] = useState(false);
-  const ids = { rate: useId(), maxActive: useId(), overbook: useId() };
 
   async function send(change: AdmissionChange, done: string) {
     setSending(true);
@@ -63,33 +62,15 @@ export function AdmissionControls({ adminToken, settings, onChanged, onUnauthori
         </button>
       </div>
       <form className="settings-form" onSubmit={apply} noValidate>
-        <label htmlFor={ids.rate}>Rate per minute</label>
-        <input
-          id={ids.rate}
-          type="number"
-          min={0}
-          step={1}
-          value={fields.ratePerMinute}
-          onChange={(e) => edit('ratePerMinute', e.target.value)}
-        />
-        <label htmlFor={ids.maxActive}>Max active admissions (empty for no cap)</label>
-        <input
-          id={ids.maxActive}
-          type="number"
+        <NumberField label="Rate per minute" min={0} step={1} value={fields.ratePerMinute} onChange={(v) => edit('ratePerMinute', v)} />
+        <NumberField
+          label="Max active admissions (empty for no cap)"
           min={0}
           step={1}
           value={fields.maxActive}
-          onChange={(e) => edit('maxActive', e.target.value)}
+          onChange={(v) => edit('maxActive', v)}
         />
-        <label htmlFor={ids.overbook}>Overbook (1 or more)</label>
-        <input
-          id={ids.overbook}
-          type="number"
-          min={1}
-          step={0.1}
-          value={fields.overbook}
-          onChange={(e) => edit('overbook', e.target.value)}
-        />
+        <NumberField label="Overbook (1 or more)" min={1} step={0.1} value={fields.overbook} onChange={(v) => edit('overbook', v)} />
         <button type="submit" disabled={sending}>
           Apply
         </button>
@@ -98,5 +79,24 @@ export function AdmissionControls({ adminToken, settings, onChanged, onUnauthori
         {message?.text ?? ''}
       </p>
     </section>
+  );
+}
+
+interface NumberFieldProps {
+  label: string;
+  min: number;
+  step: number;
+  value: string;
+  onChange: (value: string) => void;
+}
+
+/** A labelled number input; its text is kept as typed, and checked when applied. */
+function NumberField({ label, min, step, value, onChange }: NumberFieldProps) {
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} type="number" min={min} step={step} value={value} onChange={(event) => onChange(event.target.value)} />
+    </>
   );
 }

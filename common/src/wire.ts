@@ -51,6 +51,15 @@ export type QueueAnswer =
   | { state: 'admitted'; userId: string; admissionToken: string; expiresAt: number; queueToken: string }
   | { state: 'purchased'; userId: string; orderId: string; queueToken: string };
 
+/** 201 from POST /api/purchase. (A 409 already_purchased carries `orderId` beside its error.) */
+export interface PurchaseAnswer {
+  status: 'purchased';
+  orderId: string;
+  userId: string;
+  /** ISO-8601. */
+  purchasedAt: string;
+}
+
 /** GET /api/sale. */
 export interface SaleAnswer {
   saleId: string;

@@ -1,4 +1,4 @@
-import type { ErrorCode, Order, PurchaseOutcome } from '@flashsale/common';
+import type { ErrorCode, Order, PurchaseAnswer, PurchaseOutcome } from '@flashsale/common';
 import { errorBody } from '@flashsale/common';
 
 /** Everything a purchase request can come to, before or after the store is asked. */
@@ -6,7 +6,7 @@ export type CheckoutResult = PurchaseOutcome | { kind: 'missing_token' } | { kin
 
 export type CheckoutResultKind = CheckoutResult['kind'];
 
-export interface PurchaseAnswer {
+export interface PurchaseReply {
   status: number;
   body: unknown;
 }
@@ -21,10 +21,10 @@ const REFUSALS: Record<Exclude<CheckoutResultKind, 'purchased' | 'already_purcha
 };
 
 /** Maps a checkout result to its SPEC status and body. */
-export function purchaseAnswer(result: CheckoutResult): PurchaseAnswer {
+export function purchaseAnswer(result: CheckoutResult): PurchaseReply {
   switch (result.kind) {
     case 'purchased':
-      return { status: 201, body: { status: 'purchased', ...orderView(result.order) } };
+      return { status: 201, body: { status: 'purchased', ...orderView(result.order) } satisfies PurchaseAnswer };
     case 'already_purchased': {
       // The SPEC puts the orderId on the error body; it is in the error object and beside it.
       const { orderId } = result.order;

@@ -1,14 +1,9 @@
-import type { QueueAnswer } from '@flashsale/common';
+import type { PurchaseAnswer, QueueAnswer } from '@flashsale/common';
 import type { ApiFailure, ApiResult } from '../shared/http';
 import { GENERIC_ERROR, type Outcome } from './outcome';
 
-/** 201 from POST /api/purchase (checkout's answer; not in the shared wire types yet). */
-export interface PurchaseAnswer {
-  status: 'purchased';
-  orderId: string;
-  userId: string;
-  purchasedAt: string;
-}
+/** 201 from POST /api/purchase, as checkout types it. */
+export type { PurchaseAnswer };
 
 /** What the page does next, decided from one answer. */
 export type NextStep =

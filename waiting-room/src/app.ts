@@ -142,8 +142,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       void ticker.tick();
     },
     async stop() {
-      admission.stop();
-      ticker?.stop();
+      await Promise.all([admission.stop(), ticker?.stop()]);
       // The adapter's Redis clients belong to the caller, who closes them after this.
       sockets?.close();
       await ledgerLog?.close();

@@ -24,7 +24,7 @@ export interface AdmissionLoopDeps {
  */
 export class AdmissionLoop {
   private timer: NodeJS.Timeout | null = null;
-  private running = false;
+  private current: Promise<void> | null = null;
 
   constructor(private readonly deps: AdmissionLoopDeps) {}
 
@@ -32,15 +32,22 @@ export class AdmissionLoop {
     this.timer ??= setInterval(() => void this.step(), ADMISSION_STEP_MS);
   }
 
-  stop(): void {
+  /** Stops, and waits for a step under way: nothing is announced after this resolves. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.current;
   }
 
   /** One admission step; a step still running (slow Redis) is not overlapped. */
-  async step(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  step(): Promise<void> {
+    this.current ??= this.admit().finally(() => {
+      this.current = null;
+    });
+    return this.current;
+  }
+
+  private async admit(): Promise<void> {
     try {
       const batch = await this.deps.store.admit(this.deps.tokenTtlMs, MAX_BATCH);
       if (batch.awaitingShuffle) await this.shufflePrequeue();
@@ -53,8 +60,6 @@ export class AdmissionLoop {
     } catch (error) {
       // A Redis outage: the next step tries again. Nothing was admitted that is not in Redis.
       this.deps.logger.warn({ err: (error as Error).message }, 'admission step failed');
-    } finally {
-      this.running = false;
     }
   }
 

@@ -38,7 +38,7 @@ export interface LiveFigures {
  */
 export class LiveTicker {
   private timer: NodeJS.Timeout | null = null;
-  private running = false;
+  private current: Promise<void> | null = null;
   private figures: LiveFigures | null = null;
   private readonly meter = new AdmissionRateMeter();
   private lastRefresh = { at: 0, departures: -1, shoppers: -1 };
@@ -58,9 +58,11 @@ export class LiveTicker {
     this.timer ??= setInterval(() => void this.tick(), TICK_MS);
   }
 
-  stop(): void {
+  /** Stops, and waits for a tick under way: nothing is pushed after this resolves. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.current;
   }
 
   /** The figures of the last tick, or null before the first. */
@@ -80,9 +82,15 @@ export class LiveTicker {
     });
   }
 
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  /** One tick; a tick still running (slow Redis, many sockets) is not overlapped. */
+  tick(): Promise<void> {
+    this.current ??= this.refresh().finally(() => {
+      this.current = null;
+    });
+    return this.current;
+  }
+
+  private async refresh(): Promise<void> {
     try {
       const { store, sockets } = this.deps;
       const [counters, control] = await Promise.all([store.saleCounters(), store.getAdmissionControl()]);
@@ -96,8 +104,6 @@ export class LiveTicker {
       await store.reportSockets(this.deps.instanceId, sockets.connectedSockets);
     } catch (error) {
       this.deps.logger.warn({ err: (error as Error).message }, 'live tick failed');
-    } finally {
-      this.running = false;
     }
   }
 

@@ -50,6 +50,7 @@ export async function connectRedis(redis: Redis, timeoutMs: number): Promise<voi
  */
 export async function closeAdapterClients(publisher: Redis, subscriber: Redis): Promise<void> {
   await subscriber.ping().catch(() => undefined);
-  publisher.disconnect();
+  // quit waits for the replies to publishes still in flight; disconnect would reject them.
+  await publisher.quit().catch(() => publisher.disconnect());
   subscriber.disconnect();
 }

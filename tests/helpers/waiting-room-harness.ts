@@ -22,17 +22,15 @@ import {
 } from '@flashsale/common';
 import { createWaitingRoom, type WaitingRoom } from '@flashsale/waiting-room';
 import type { RedisServer } from './redis-server';
-import { createSaleStore, testKeys, type StoreKind } from './sale-harness';
+import { createSaleStore, TEST_ADMISSION, testKeys, type StoreKind } from './sale-harness';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const QUEUE_TOKEN_SECRET = 'test-queue-token-secret-0123456789';
 
+/** The test admission of the stores, with the SPEC's default lifetimes. */
 export const DEFAULT_SETTINGS: AdmissionSettings = {
-  prequeueOrder: 'fifo',
-  ratePerMinute: 600,
+  ...TEST_ADMISSION,
   tokenTtlSeconds: 120,
-  maxActive: null,
-  overbook: 1,
   presenceGraceSeconds: 30,
   idleTimeoutSeconds: 600,
 };

@@ -40,9 +40,6 @@ export interface WaitingRoom {
   start(server: HttpServer, adapter?: ServerOptions['adapter']): void;
   /** Stops the loops and disconnects every socket, so the HTTP server can close. */
   stop(): Promise<void>;
-  /** For tests: run one admission step or one tick now. */
-  readonly admission: AdmissionLoop;
-  readonly ticker: () => LiveTicker | null;
 }
 
 /**
@@ -106,8 +103,6 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
   }
 
   return {
-    admission,
-    ticker: () => ticker,
     mount(app) {
       mountSaleRoutes(app, { store, keys: deps.keys });
       mountQueueRoutes(app, {

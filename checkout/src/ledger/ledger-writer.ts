@@ -9,9 +9,9 @@ const BATCH = 500;
 /** How long a read waits for new orders before looking for stale ones again. */
 const READ_BLOCK_MS = 500;
 /** An entry taken but unacknowledged this long belongs to a writer that died or failed. */
-export const CLAIM_IDLE_MS = 2_000;
+const CLAIM_IDLE_MS = 2_000;
 /** How often the whole store is compared with the ledger (and once at start). */
-export const RECONCILE_EVERY_MS = 30_000;
+const RECONCILE_EVERY_MS = 30_000;
 const MAX_BACKOFF_MS = 1_000;
 
 /**

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Logger, QueueStore, SaleStore } from '@flashsale/common';
+import { PeriodicTask } from '../periodic-task';
 import type { AdmissionTokenIssuer } from './admission-tokens';
 
 /** How often each instance runs the admission step. The shared bucket makes the rate exact anyway. */
@@ -23,28 +24,17 @@ export interface AdmissionLoopDeps {
  * the allowance it did not spend, so admissions go on within one step.
  */
 export class AdmissionLoop {
-  private timer: NodeJS.Timeout | null = null;
-  private current: Promise<void> | null = null;
+  private readonly task = new PeriodicTask(ADMISSION_STEP_MS, () => this.admit());
 
   constructor(private readonly deps: AdmissionLoopDeps) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.step(), ADMISSION_STEP_MS);
+    this.task.start();
   }
 
   /** Stops, and waits for a step under way: nothing is announced after this resolves. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.current;
-  }
-
-  /** One admission step; a step still running (slow Redis) is not overlapped. */
-  step(): Promise<void> {
-    this.current ??= this.admit().finally(() => {
-      this.current = null;
-    });
-    return this.current;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   private async admit(): Promise<void> {

@@ -4,7 +4,7 @@
  * should say so. Each instance samples the sale-wide admittedTotal (one read per tick, shared by
  * all its shoppers) and measures the rate over a sliding window.
  */
-export const RATE_WINDOW_MS = 10_000;
+const RATE_WINDOW_MS = 10_000;
 
 interface Sample {
   at: number;

@@ -9,6 +9,7 @@ import {
   type SaleWindow,
 } from '@flashsale/common';
 import { AdmissionRateMeter, estimateWaitSeconds } from '../domain/eta';
+import { PeriodicTask } from '../periodic-task';
 import type { ShopperSockets } from './shopper-sockets';
 
 /** How often each instance reads the sale-wide figures (one read, whatever the number of sockets). */
@@ -37,8 +38,7 @@ export interface LiveFigures {
  * store call per 5,000 shoppers. No timer or store call is per socket.
  */
 export class LiveTicker {
-  private timer: NodeJS.Timeout | null = null;
-  private current: Promise<void> | null = null;
+  private readonly task = new PeriodicTask(TICK_MS, () => this.refresh());
   private figures: LiveFigures | null = null;
   private readonly meter = new AdmissionRateMeter();
   private lastRefresh = { at: 0, departures: -1, shoppers: -1 };
@@ -55,14 +55,12 @@ export class LiveTicker {
   ) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.tick(), TICK_MS);
+    this.task.start();
   }
 
   /** Stops, and waits for a tick under way: nothing is pushed after this resolves. */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.current;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** The figures of the last tick, or null before the first. */
@@ -82,12 +80,9 @@ export class LiveTicker {
     });
   }
 
-  /** One tick; a tick still running (slow Redis, many sockets) is not overlapped. */
+  /** One tick now (or the one under way). */
   tick(): Promise<void> {
-    this.current ??= this.refresh().finally(() => {
-      this.current = null;
-    });
-    return this.current;
+    return this.task.runNow();
   }
 
   private async refresh(): Promise<void> {

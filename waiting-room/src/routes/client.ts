@@ -14,7 +14,7 @@ export function mountClient(app: Express, buildDir: string = CLIENT_BUILD_DIR): 
   const page = path.join(buildDir, 'index.html');
   if (!existsSync(page)) return false;
   app.use('/assets', express.static(path.join(buildDir, 'assets'), { immutable: true, maxAge: '1y' }));
-  for (const route of ['/', '/admin', '/admin/']) {
+  for (const route of ['/', '/admin']) {
     app.get(route, (_req, res) => {
       res.set('Cache-Control', 'no-cache').sendFile(page);
     });

@@ -9,9 +9,11 @@
  *   measured in alternate order in the same run: what fsyncing every write costs.
  * - sockets: thousands of waiting sockets on one instance; how long a change of position takes
  *   to reach all of them, and the memory each socket costs.
+ * - presence: admissions per second of the admission step with 20,000 waiting and half of them
+ *   absent, as a ratio to the same line all present.
  *
  *   npm run bench                         everything: 3 rounds of 6 s per ratio, 10,000 sockets
- *   npm run bench -- --only join          one part (purchase, join, aof or sockets; comma-separated for several)
+ *   npm run bench -- --only join          one part (purchase, join, aof, sockets or presence; comma-separated for several)
  *   npm run bench -- --rounds 5 --duration 10
  *   npm run bench -- --sockets 2000 --socket-store embedded
  *   npm run bench -- --cpu-prof           also profiles the service of purchase and join (perf/results/) and prints where its CPU went
@@ -25,10 +27,11 @@ import { benchJoin } from './lib/join';
 import type { LoadSettings } from './lib/load';
 import { ROOT, startNode } from './lib/processes';
 import { newestProfile, summarizeProfile } from './lib/profile';
+import { benchPresence } from './lib/presence';
 import { benchPurchase } from './lib/purchase';
 import { benchSockets } from './lib/sockets';
 
-const PARTS = ['purchase', 'join', 'aof', 'sockets'] as const;
+const PARTS = ['purchase', 'join', 'aof', 'sockets', 'presence'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values: options } = parseArgs({
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
         redis: options['socket-store'] === 'embedded' ? null : redis,
       });
     }
+    if (parts.has('presence')) await benchPresence(redis, settings.rounds);
   } finally {
     await hello?.stop();
     await redis.destroy();

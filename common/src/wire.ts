@@ -30,6 +30,16 @@ export interface ServerToClientEvents {
   'sale:status': (event: SaleStatusEvent) => void;
   'sale:sold_out': () => void;
   'sale:ended': () => void;
+  /**
+   * The shopper no longer holds a place: absent past the idle timeout, or gone when the socket
+   * came back. Joining again puts them at the back. (An addition to the SPEC's events.)
+   */
+  'queue:left': (event: QueueLeftEvent) => void;
+}
+
+export interface QueueLeftEvent {
+  /** `idle`: absent for QUEUE_IDLE_TIMEOUT_SECONDS; `not_queued`: no place found at connect. */
+  reason: 'idle' | 'not_queued';
 }
 
 /** Shoppers only listen. */
@@ -93,6 +103,13 @@ export interface AdminStateAnswer {
     outcomes: Partial<Record<ErrorCode | 'purchased', number>>;
     /** Summed over the waiting-room instances that reported in the last few seconds. */
     connectedSockets: number;
+    /** Waiting shoppers with a live presence lease, and those without (they are passed over). */
+    present: number;
+    absent: number;
+    /** Times admission passed over an absent shopper, in total. */
+    passedOver: number;
+    /** Shoppers who lost their place by the idle timeout, in total. */
+    timedOut: number;
   };
   /** The order ledger, where there is one: rows written, orders not yet written, last commit. */
   ledger?: { written: number; pending: number; lastWriteAt: string | null };

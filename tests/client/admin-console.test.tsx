@@ -24,6 +24,10 @@ function stateAnswer(settings = SETTINGS): AdminStateAnswer {
       remaining: 20,
       outcomes: { purchased: 80 },
       connectedSockets: 1300,
+      present: 1000,
+      absent: 234,
+      passedOver: 410,
+      timedOut: 12,
     },
     instance: { id: 'wr-1', connectedSockets: 1300, admissionRatePerMinuteMeasured: 598 },
     serverTime: '2030-01-01T12:00:00.000Z',
@@ -117,6 +121,9 @@ describe('the operator console', () => {
       render(<AdminConsole />);
       expect(await screen.findByTestId('counter-waiting')).toHaveTextContent('1,234');
       expect(screen.getByTestId('counter-sold')).toHaveTextContent('80');
+      expect(screen.getByTestId('counter-present')).toHaveTextContent('1,000');
+      expect(screen.getByTestId('counter-absent')).toHaveTextContent('234');
+      expect(screen.getByTestId('counter-passedOver')).toHaveTextContent('410');
       expect(screen.getByTestId('admission-state')).toHaveTextContent('running');
       const calls = fetchMock.mock.calls.length;
       await act(async () => {

@@ -190,6 +190,21 @@ it('forgets a place whose token the socket refuses', async () => {
   expect(await screen.findByRole('button', { name: 'Buy Now' })).toBeInTheDocument();
 });
 
+it('says the place lapsed when the server tells a waiting socket it left the queue, and offers the form again', async () => {
+  window.localStorage.setItem(PLACE_KEY, JSON.stringify({ queueToken: 'qt-1', userId: 'alice' }));
+  const me = jest
+    .fn<Promise<ApiResult<QueueAnswer>>, [string]>()
+    .mockResolvedValueOnce(answer({ state: 'waiting', userId: 'alice', position: 2, etaSeconds: 5, queueToken: 'qt-1' }))
+    .mockResolvedValueOnce(refusal(404, 'not_found'));
+  const { deps, socket } = harness({ me });
+  render(<ShopperPage deps={deps} />);
+  await screen.findByTestId('queue-position');
+  act(() => socket().handlers.left());
+  expect(await screen.findByText(/Your place in the queue lapsed while you were away/)).toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Buy Now' })).toBeInTheDocument();
+  expect(window.localStorage.getItem(PLACE_KEY)).toBeNull();
+});
+
 it('ends the wait when the sale sells out', async () => {
   const { deps, socket } = harness();
   render(<ShopperPage deps={deps} />);

@@ -138,6 +138,8 @@ describe.each<StoreKind>(['memory', 'redis'])('the %s queue', (kind) => {
     expect(await store.queueState('shopper-0', 'peek')).toEqual({ kind: 'admitted', expiresAt: clock() + TTL, admissionToken: null });
 
     clock.advance(TTL);
+    // The others are still on the page (their sockets keep them present).
+    await store.renewPresence(['shopper-1', 'shopper-2']);
     const next = await store.admit(TTL, 1000);
     expect(next.expired).toEqual(['shopper-0']);
     expect(next.admitted.map((entry) => entry.userId)).toEqual(['shopper-1']);

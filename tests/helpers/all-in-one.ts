@@ -3,6 +3,7 @@ import path from 'node:path';
 
 export const ALL_IN_ONE_ENTRY = path.join(__dirname, '../../waiting-room/dist/all-in-one.js');
 export const CHECKOUT_ENTRY = path.join(__dirname, '../../checkout/dist/server.js');
+export const WAITING_ROOM_ENTRY = path.join(__dirname, '../../waiting-room/dist/server.js');
 
 export interface RunningProcess {
   child: ChildProcessWithoutNullStreams;

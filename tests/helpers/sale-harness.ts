@@ -14,6 +14,7 @@ import {
   type Clock,
   type InitialAdmission,
   type Logger,
+  type PresencePolicy,
   type QueueStore,
   type SaleDefinition,
   type SaleStore,
@@ -61,17 +62,20 @@ export const TEST_ADMISSION: InitialAdmission = { prequeueOrder: 'fifo', ratePer
 export async function createSaleStore(
   kind: StoreKind,
   sale: SaleDefinition,
-  options: { redis?: RedisServer; clock?: Clock; admission?: Partial<InitialAdmission> } = {},
+  options: { redis?: RedisServer; clock?: Clock; admission?: Partial<InitialAdmission>; presence?: PresencePolicy } = {},
 ): Promise<SaleStore & QueueStore> {
   let store: SaleStore & QueueStore;
   if (kind === 'memory') {
-    store = new MemoryStore(sale.saleId, options.clock ?? manualClock());
+    store = new MemoryStore(sale.saleId, options.clock ?? manualClock(), options.presence);
   } else {
     if (!options.redis) throw new Error("a Redis store needs the test file's RedisServer");
     const client = createRedisClient(options.redis.url);
     client.on('error', () => undefined);
     await connectRedis(client, 5_000);
-    store = new RedisStore(client, sale.saleId, options.clock ? { clock: options.clock } : {});
+    store = new RedisStore(client, sale.saleId, {
+      ...(options.clock && { clock: options.clock }),
+      ...(options.presence && { presence: options.presence }),
+    });
   }
   await store.initSale(sale, { ...TEST_ADMISSION, ...options.admission });
   return store;

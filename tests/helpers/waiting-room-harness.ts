@@ -193,11 +193,13 @@ export function useSales(redisServer: () => RedisServer) {
   return async function openSale(kind: StoreKind, sale: SaleDefinition, options: OpenSaleOptions = {}) {
     const stores: Array<SaleStore & QueueStore> = [];
     const instances: RunningInstance[] = [];
+    const { presenceGraceSeconds, idleTimeoutSeconds } = { ...DEFAULT_SETTINGS, ...options.settings };
     for (let i = 0; i < (options.instances ?? 1); i++) {
       const store = await createSaleStore(kind, sale, {
         redis: redisServer(),
         ...(kind === 'memory' && { clock: Date.now }),
         admission: { ratePerMinute: 600, ...options.admission },
+        presence: { graceMs: presenceGraceSeconds * 1000, idleTimeoutMs: idleTimeoutSeconds * 1000 },
       });
       const instance = await startInstance(store, sale, {
         ...(kind === 'redis' && { redis: redisServer() }),

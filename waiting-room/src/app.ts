@@ -3,11 +3,12 @@ import type { Server as HttpServer } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ServerOptions } from 'socket.io';
-import type { AdmissionSettings, Logger, OrderLog, QueueStore, SaleStore, SaleWindow, SigningKeys } from '@flashsale/common';
+import type { AdmissionSettings, Logger, OrderLog, QueueStore, SaleCounters, SaleStore, SaleWindow, SigningKeys } from '@flashsale/common';
 import { AdmissionLoop } from './admission/admission-loop';
 import { createAdmissionTokenIssuer } from './admission/admission-tokens';
 import { createQueueTokens } from './domain/queue-token';
 import { LiveTicker } from './live/live-ticker';
+import { PresenceRenewal } from './live/presence-renewal';
 import { shopperRoom, ShopperSockets, type ShopperSocket } from './live/shopper-sockets';
 import { mountAdminRoutes } from './routes/admin';
 import { mountClient } from './routes/client';
@@ -53,10 +54,14 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
   if (!deps.keys.privateKey) throw new Error('the waiting room needs the private key to sign admission tokens');
   const queueTokens = createQueueTokens(deps.queueTokenSecret, deps.saleId);
   const admissionTokens = createAdmissionTokenIssuer(store, deps.keys.privateKey, deps.saleId, deps.admission.tokenTtlSeconds, clock);
-  const metrics = createWaitingRoomMetrics(deps.registry, () => sockets?.connectedSockets ?? 0);
+  const metrics = createWaitingRoomMetrics(deps.registry, {
+    connectedSockets: () => sockets?.connectedSockets ?? 0,
+    counters: () => ticker?.latest?.counters ?? null,
+  });
 
   let sockets: ShopperSockets | null = null;
   let ticker: LiveTicker | null = null;
+  let presence: PresenceRenewal | null = null;
   // Read-only, for the operator's ledger figures; opened on first use.
   let ledgerLog: OrderLog | null = null;
 
@@ -69,6 +74,10 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       sockets?.stopWaiting(userId);
       // Through the adapter: the shopper's socket may be on another instance.
       sockets?.io.to(shopperRoom(userId)).emit('queue:admitted', { admissionToken, expiresAt });
+    },
+    announceTimeout: (userId) => {
+      sockets?.stopWaiting(userId);
+      sockets?.io.to(shopperRoom(userId)).emit('queue:left', { reason: 'idle' });
     },
     logger,
   });
@@ -95,6 +104,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
         socket.emit('sale:sold_out');
       } else if (state.kind === 'sale_ended') {
         socket.emit('sale:ended');
+      } else if (state.kind === 'not_queued') {
+        socket.emit('queue:left', { reason: 'not_queued' });
       }
     } catch (error) {
       // The shopper's page falls back to GET /api/queue/me; the next tick pushes positions anyway.
@@ -132,12 +143,14 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       // A Redis adapter reports a lost subscription here; unheard, the error would end the process.
       sockets.io.of('/').adapter.on('error', (error: Error) => logger.warn({ err: error.message }, 'socket adapter error'));
       ticker = new LiveTicker({ store, sockets, window: deps.window, instanceId, logger });
+      presence = new PresenceRenewal({ store, sockets, graceMs: deps.admission.presenceGraceSeconds * 1000, logger });
       admission.start();
       ticker.start();
+      presence.start();
       void ticker.tick();
     },
     async stop() {
-      await Promise.all([admission.stop(), ticker?.stop()]);
+      await Promise.all([admission.stop(), ticker?.stop(), presence?.stop()]);
       // The adapter's Redis clients belong to the caller, who closes them after this.
       sockets?.close();
       await ledgerLog?.close();
@@ -145,15 +158,33 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
   };
 }
 
-function createWaitingRoomMetrics(registry: Registry, connectedSockets: () => number) {
+function createWaitingRoomMetrics(registry: Registry, read: { connectedSockets: () => number; counters: () => SaleCounters | null }) {
   new Gauge({
     name: 'flashsale_connected_sockets',
     help: 'Shopper sockets connected to this instance.',
     registers: [registry],
     collect() {
-      this.set(connectedSockets());
+      this.set(read.connectedSockets());
     },
   });
+  // Sale-wide figures, as of this instance's last tick (every instance reports the same).
+  const saleWide: Array<[string, string, (counters: SaleCounters) => number]> = [
+    ['flashsale_queue_present', 'Waiting shoppers counted present (sale-wide).', (c) => c.present],
+    ['flashsale_queue_absent', 'Waiting shoppers absent: passed over until they return (sale-wide).', (c) => c.absent],
+    ['flashsale_queue_passed_over', 'Times admission passed over an absent shopper (sale-wide, cumulative).', (c) => c.passedOver],
+    ['flashsale_queue_timed_out', 'Shoppers who lost their place by the idle timeout (sale-wide, cumulative).', (c) => c.timedOut],
+  ];
+  for (const [name, help, pick] of saleWide) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const counters = read.counters();
+        if (counters) this.set(pick(counters));
+      },
+    });
+  }
   return {
     joins: new Counter({ name: 'flashsale_queue_joins_total', help: 'Successful POST /api/queue answers.', registers: [registry] }),
     admissions: new Counter({

@@ -8,6 +8,10 @@ const COUNTERS: [keyof Omit<AdminStateAnswer['counters'], 'outcomes'>, string][]
   ['sold', 'Sold'],
   ['remaining', 'Remaining'],
   ['connectedSockets', 'Connected sockets'],
+  ['present', 'Waiting, present'],
+  ['absent', 'Waiting, absent'],
+  ['passedOver', 'Passed over (total)'],
+  ['timedOut', 'Timed out (total)'],
 ];
 
 export function Counters({ state }: { state: AdminStateAnswer }) {

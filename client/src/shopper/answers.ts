@@ -10,11 +10,14 @@ export type NextStep =
   | { kind: 'wait'; position: number; etaSeconds: number }
   | { kind: 'buy'; admissionToken: string; expiresAt: number }
   /** Show this outcome; `forget` drops the stored place (it can no longer be used). */
-  | { kind: 'show'; outcome: Outcome | null; forget: boolean; invalidUserId?: boolean }
+  | { kind: 'show'; outcome: Outcome | null; forget: boolean; invalidUserId?: boolean; notice?: string }
   | { kind: 'retry'; afterSeconds: number };
 
 /** How long to wait before asking again when the server gave no Retry-After. */
 export const DEFAULT_RETRY_SECONDS = 2;
+
+/** Said when the place is gone without an admission to blame: the idle timeout, usually. */
+export const PLACE_LAPSED_NOTICE = 'Your place in the queue lapsed while you were away. Join again to take a new place at the back.';
 
 export const INVALID_USER_ID_MESSAGE = 'Please enter a valid username or email.';
 /** What a valid userId looks like, in words (the SPEC's Identity rule). */
@@ -59,7 +62,9 @@ function queueRefusal(failure: ApiFailure, context: QueueContext): NextStep {
       return { kind: 'show', outcome: null, forget: true };
     case 'not_found':
       // The place lapsed: an admission that ran out unused, or a long absence.
-      return { kind: 'show', outcome: context.admissionLapsed ? { code: 'token_expired' } : null, forget: true };
+      return context.admissionLapsed
+        ? { kind: 'show', outcome: { code: 'token_expired' }, forget: true }
+        : { kind: 'show', outcome: null, forget: true, notice: PLACE_LAPSED_NOTICE };
     case 'rate_limited':
     case 'unavailable':
     case 'network':

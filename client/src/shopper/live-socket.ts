@@ -14,6 +14,8 @@ export interface LiveHandlers {
   saleStatus(event: SaleStatusEvent): void;
   soldOut(): void;
   ended(): void;
+  /** The place is gone (a long absence, or found gone at connect). */
+  left(): void;
   /** The server refused the queue token: the place is gone. */
   rejected(): void;
   /** Connected again after a drop: pushes may have been missed. */
@@ -52,6 +54,7 @@ export const connectLive: ConnectLive = (queueToken, handlers) => {
   socket.on('sale:status', (event) => handlers.saleStatus(event));
   socket.on('sale:sold_out', () => handlers.soldOut());
   socket.on('sale:ended', () => handlers.ended());
+  socket.on('queue:left', () => handlers.left());
 
   return { close: () => socket.close() };
 };

@@ -179,7 +179,7 @@ export class ShopperSession {
         this.closeLive();
         if (step.outcome === null || !isFinal(step.outcome)) {
           // The place lapsed, or was never there: the form again, unless the sale has closed.
-          this.settleIdle(step.outcome);
+          this.settleIdle(step.outcome, step.notice ?? null);
           return;
         }
         this.update({ phase: 'done', outcome: this.sameOutcomeAsBefore(step.outcome, via), notice: null, position: null });
@@ -270,6 +270,8 @@ export class ShopperSession {
         }
       },
       reconnected: () => void this.catchUp(),
+      // The server says the place is gone; the look-up says why (an admission run out, or absence).
+      left: () => void this.catchUp(),
       connection: (connected) => {
         this.liveConnected = connected;
         this.update({ notice: connected || this.view.phase !== 'waiting' ? null : 'Connection lost. Reconnecting…' });
@@ -296,7 +298,7 @@ export class ShopperSession {
    * form, under the sold-out outcome, so a shopper who bought earlier (on another device) can
    * still find their order: the queue answers them `purchased`.
    */
-  private settleIdle(outcome: Outcome | null): void {
+  private settleIdle(outcome: Outcome | null, notice: string | null = null): void {
     const status = this.view.sale?.status;
     if (status === 'ended') {
       this.update({ phase: 'done', outcome: { code: 'sale_ended' }, position: null, notice: null });
@@ -304,7 +306,7 @@ export class ShopperSession {
     }
     const bought = outcome?.code === 'purchased' || outcome?.code === 'already_purchased';
     const shown = status === 'sold_out' && !bought ? { code: 'sold_out' as const } : outcome;
-    this.update({ phase: 'idle', outcome: shown, position: null, notice: null });
+    this.update({ phase: 'idle', outcome: shown, position: null, notice });
   }
 
   private takeSale(answer: SaleAnswer): void {

@@ -21,6 +21,10 @@ export interface AdmissionBatch {
   admitted: Array<{ userId: string; expiresAt: number }>;
   /** Admissions that expired unused in this step, freeing their slots. */
   expired: string[];
+  /** Shoppers absent for the idle timeout, taken out of the queue in this step. */
+  timedOut: string[];
+  /** Absent shoppers this step passed over (they keep their place). */
+  passedOver: number;
   /** True when the pre-queue still waits for its one shuffle, so nobody was admitted. */
   awaitingShuffle: boolean;
 }
@@ -30,6 +34,13 @@ export interface SaleCounters {
   /** The store's clock, epoch ms. */
   now: number;
   waiting: number;
+  /** Of those waiting, how many hold a presence lease now, and how many do not. */
+  present: number;
+  absent: number;
+  /** Times the admission step passed over an absent shopper, in total. */
+  passedOver: number;
+  /** Shoppers who left the queue by the idle timeout, in total. */
+  timedOut: number;
   activeAdmissions: number;
   admittedTotal: number;
   expiredAdmissions: number;

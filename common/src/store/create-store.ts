@@ -8,10 +8,12 @@ import type { SaleStore } from './sale-store';
 
 /** Redis when REDIS_URL is set; otherwise the embedded store (all-in-one mode only). */
 export async function createStore(config: Config, logger: Logger): Promise<SaleStore & QueueStore> {
-  if (config.redisUrl === null) return new MemoryStore(config.sale.saleId);
+  const { presenceGraceSeconds, idleTimeoutSeconds } = config.admission;
+  const presence = { graceMs: presenceGraceSeconds * 1000, idleTimeoutMs: idleTimeoutSeconds * 1000 };
+  if (config.redisUrl === null) return new MemoryStore(config.sale.saleId, Date.now, presence);
   const redis = createRedisClient(config.redisUrl);
   // ioredis reports each failed reconnect; the store's callers answer 503 meanwhile.
   redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
   await connectRedis(redis, 30_000);
-  return new RedisStore(redis, config.sale.saleId);
+  return new RedisStore(redis, config.sale.saleId, { presence });
 }

@@ -13,6 +13,13 @@ export function saleKeys(saleId: string) {
     orderLog: `${tag}:order-log`,
     /** Sorted set: waiting shoppers by queue order (pre-queue band first, then join order). */
     queue: `${tag}:queue`,
+    /**
+     * Sorted set: waiting shoppers last seen present, by queue score. Admission takes from its head
+     * and drops whoever it finds absent, so an absent shopper is looked at once, not every step.
+     */
+    present: `${tag}:present`,
+    /** Sorted set: every waiting shopper's presence lease, "present until" (epoch ms). */
+    presence: `${tag}:presence`,
     /** Sorted set: admitted shoppers who have not bought yet, by admission expiry (epoch ms). */
     active: `${tag}:active`,
     /** Hash: the operator's settings, the shared admission bucket, and admission counters. */

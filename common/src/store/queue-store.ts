@@ -5,11 +5,23 @@ export type PrequeueSettlement = 'settled' | 'already_settled' | 'not_started';
 
 /** What the waiting room needs of the store, beside the SaleStore it shares with checkout. */
 export interface QueueStore {
-  /** Where the shopper stands; with 'join', queues them at the back if they are nowhere yet. */
+  /**
+   * Where the shopper stands; with 'join', queues them at the back if they are nowhere yet. Both
+   * modes come from the shopper (a join, a look-up, a socket connecting), so a waiting shopper's
+   * presence lease is renewed.
+   */
   queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState>;
+  /**
+   * Renews the presence leases of these shoppers (those with a socket on the calling instance),
+   * in one step; shoppers who no longer wait are skipped. Returns how many were renewed.
+   */
+  renewPresence(userIds: string[]): Promise<number>;
   /** Out of the queue, and out of any admission they held. True if they were in either. */
   leave(userId: string): Promise<boolean>;
-  /** The admission step (admit-5.lua); any instance may run it at any time. */
+  /**
+   * The admission step (admit-7.lua); any instance may run it at any time. It times out idle
+   * shoppers, and admits present shoppers in queue order, passing over absent ones.
+   */
   admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch>;
   /** The pre-queue's members, for the one shuffle at the start. */
   prequeueMembers(): Promise<string[]>;

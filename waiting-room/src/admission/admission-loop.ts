@@ -14,11 +14,13 @@ export interface AdmissionLoopDeps {
   tokenTtlMs: number;
   /** Tells the admitted shopper, wherever their socket is. */
   announceAdmission: (userId: string, admissionToken: string, expiresAt: number) => void;
+  /** Tells a shopper the idle timeout took their place, should a socket of theirs be connected. */
+  announceTimeout: (userId: string) => void;
   logger: Logger;
 }
 
 /**
- * Every instance runs the admission step every 100 ms, and the step itself (admit-5.lua)
+ * Every instance runs the admission step every 100 ms, and the step itself (admit-7.lua)
  * decides how many to admit from the one bucket in Redis, by the Redis clock. There is no
  * leader to elect or lease to renew: if an instance dies, the others' next steps simply find
  * the allowance it did not spend, so admissions go on within one step.
@@ -41,6 +43,7 @@ export class AdmissionLoop {
     try {
       const batch = await this.deps.store.admit(this.deps.tokenTtlMs, MAX_BATCH);
       if (batch.awaitingShuffle) await this.shufflePrequeue();
+      for (const userId of batch.timedOut) this.deps.announceTimeout(userId);
       await Promise.all(
         batch.admitted.map(async ({ userId, expiresAt }) => {
           const token = await this.deps.tokens.issue(userId, expiresAt);

@@ -32,6 +32,8 @@ const EMIT_SLICE = 1_000;
 export class ShopperSockets {
   readonly io: ShopperServer;
   private readonly shoppers = new Map<string, LocalShopper>();
+  /** Waiting shoppers whose last socket here closed since the last takeDeparted(). */
+  private departed = new Set<string>();
 
   constructor(
     httpServer: HttpServer,
@@ -84,6 +86,16 @@ export class ShopperSockets {
     }
   }
 
+  /**
+   * The waiting shoppers whose last socket here closed since the last call: their presence grace
+   * counts from about now, so the next lease renewal includes them once more.
+   */
+  takeDeparted(): string[] {
+    const departed = [...this.departed];
+    this.departed.clear();
+    return departed;
+  }
+
   /** A shopper no longer waits here (admitted, bought, or the sale closed for them). */
   stopWaiting(userId: string): void {
     const shopper = this.shoppers.get(userId);
@@ -102,7 +114,10 @@ export class ShopperSockets {
     void socket.join(shopperRoom(userId));
     socket.on('disconnect', () => {
       shopper.sockets.delete(socket);
-      if (shopper.sockets.size === 0 && this.shoppers.get(userId) === shopper) this.shoppers.delete(userId);
+      if (shopper.sockets.size === 0 && this.shoppers.get(userId) === shopper) {
+        this.shoppers.delete(userId);
+        if (shopper.position !== 0) this.departed.add(userId);
+      }
     });
     void this.onConnect(socket);
   }

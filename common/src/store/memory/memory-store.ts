@@ -1,5 +1,6 @@
 import type { SaleDefinition } from '../../config';
 import { activeAdmissionCap, admissionsToGrant, refillBucket, type AdmissionBucket, type AdmissionControl } from '../../queue/admission';
+import { DEFAULT_PRESENCE, MAX_IDLE_PER_STEP, MAX_PASSED_OVER_PER_STEP, type PresencePolicy } from '../../queue/presence';
 import { PREQUEUE_BAND, SOCKET_REPORT_MAX_AGE_MS, type AdmissionBatch, type QueueState, type SaleCounters } from '../../queue/queue-state';
 import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
 import type { LedgerStats, LoggedOrder, OrderLog } from '../order-log';
@@ -13,6 +14,13 @@ interface MemorySale {
   /** userId → queue score, and the waiting shoppers sorted by score (kept sorted: joins append). */
   scores: Map<string, number>;
   line: string[];
+  /** Presence leases of the waiting (present until, epoch ms). */
+  leases: Map<string, number>;
+  /** Waiting shoppers last seen present, sorted by score as `line` is: where admission looks. */
+  presentLine: string[];
+  presentSet: Set<string>;
+  /** No lease can have been idle long enough before this instant, so the sweep may skip. */
+  nextIdleSweepAt: number;
   joinSeq: number;
   /** userId → admission expiry (epoch ms). */
   active: Map<string, number>;
@@ -23,6 +31,8 @@ interface MemorySale {
   admittedTotal: number;
   expiredTotal: number;
   departures: number;
+  passedOverTotal: number;
+  timedOutTotal: number;
   outcomes: Map<string, number>;
   /** instanceId → sockets and when they were reported. */
   socketReports: Map<string, { sockets: number; at: number }>;
@@ -46,6 +56,7 @@ export class MemoryStore implements SaleStore, QueueStore {
   constructor(
     private readonly saleId: string,
     private readonly clock: Clock = Date.now,
+    private readonly presence: PresencePolicy = DEFAULT_PRESENCE,
   ) {}
 
   async initSale(definition: SaleDefinition, admission: InitialAdmission): Promise<SaleSnapshot> {
@@ -57,6 +68,10 @@ export class MemoryStore implements SaleStore, QueueStore {
       orders: new Map(),
       scores: new Map(),
       line: [],
+      leases: new Map(),
+      presentLine: [],
+      presentSet: new Set(),
+      nextIdleSweepAt: 0,
       joinSeq: 0,
       active: new Map(),
       admissionTokens: new Map(),
@@ -66,6 +81,8 @@ export class MemoryStore implements SaleStore, QueueStore {
       admittedTotal: 0,
       expiredTotal: 0,
       departures: 0,
+      passedOverTotal: 0,
+      timedOutTotal: 0,
       outcomes: new Map(),
       socketReports: new Map(),
       log: [],
@@ -123,17 +140,20 @@ export class MemoryStore implements SaleStore, QueueStore {
       sale.scores.set(userId, now >= sale.definition.startsAt ? PREQUEUE_BAND + sale.joinSeq : sale.joinSeq);
       sale.line.push(userId);
     }
-    return { kind: 'waiting', position: this.rank(sale, userId) + 1, waiting: sale.line.length };
+    this.renewLease(sale, userId, now + this.presence.graceMs);
+    return { kind: 'waiting', position: this.rank(sale, sale.line, userId) + 1, waiting: sale.line.length };
+  }
+
+  async renewPresence(userIds: string[]): Promise<number> {
+    const sale = this.requireSale();
+    const until = this.clock() + this.presence.graceMs;
+    return userIds.filter((userId) => this.renewLease(sale, userId, until)).length;
   }
 
   async leave(userId: string): Promise<boolean> {
     const sale = this.requireSale();
-    const waited = sale.scores.has(userId);
-    if (waited) {
-      sale.line.splice(this.rank(sale, userId), 1);
-      sale.scores.delete(userId);
-      sale.departures += 1;
-    }
+    const waited = this.leaveLine(sale, userId);
+    if (waited) sale.departures += 1;
     const held = sale.active.delete(userId);
     sale.admissionTokens.delete(userId);
     return waited || held;
@@ -144,9 +164,12 @@ export class MemoryStore implements SaleStore, QueueStore {
     const now = this.clock();
     const expired = [...sale.active].filter(([, expiresAt]) => expiresAt <= now).map(([userId]) => userId);
     this.expire(sale, expired);
-    const result = (admitted: AdmissionBatch['admitted'] = [], awaitingShuffle = false): AdmissionBatch => ({
+    const timedOut = this.sweepIdle(sale, now);
+    const result = (admitted: AdmissionBatch['admitted'] = [], awaitingShuffle = false, passedOver = 0): AdmissionBatch => ({
       admitted,
       expired,
+      timedOut,
+      passedOver,
       awaitingShuffle,
     });
 
@@ -158,15 +181,27 @@ export class MemoryStore implements SaleStore, QueueStore {
 
     const cap = activeAdmissionCap(sale.control, sale.remaining);
     const grant = Math.min(admissionsToGrant(sale.bucket.allowance, cap, sale.active.size, sale.line.length), maxBatch);
-    const admitted = sale.line.splice(0, Math.max(0, grant)).map((userId) => {
-      sale.scores.delete(userId);
+    // As admit-7.lua: present shoppers from the head, passing over (and forgetting) absent ones.
+    const admitted: AdmissionBatch['admitted'] = [];
+    let passedOver = 0;
+    while (admitted.length < grant && passedOver < MAX_PASSED_OVER_PER_STEP && sale.presentLine.length > 0) {
+      const userId = sale.presentLine.shift() as string;
+      sale.presentSet.delete(userId);
+      const lease = sale.leases.get(userId);
+      if (lease === undefined) continue;
+      if (lease <= now) {
+        passedOver += 1;
+        continue;
+      }
+      this.leaveLine(sale, userId);
       sale.active.set(userId, now + tokenTtlMs);
-      return { userId, expiresAt: now + tokenTtlMs };
-    });
+      admitted.push({ userId, expiresAt: now + tokenTtlMs });
+    }
     sale.bucket = { allowance: sale.bucket.allowance - admitted.length, updatedAt: now };
     sale.admittedTotal += admitted.length;
     sale.departures += admitted.length;
-    return result(admitted);
+    sale.passedOverTotal += passedOver;
+    return result(admitted, false, passedOver);
   }
 
   async prequeueMembers(): Promise<string[]> {
@@ -181,7 +216,9 @@ export class MemoryStore implements SaleStore, QueueStore {
     order.forEach((userId, index) => {
       if (sale.scores.has(userId)) sale.scores.set(userId, index + 1);
     });
-    sale.line.sort((a, b) => (sale.scores.get(a) ?? 0) - (sale.scores.get(b) ?? 0));
+    const byScore = (a: string, b: string) => (sale.scores.get(a) ?? 0) - (sale.scores.get(b) ?? 0);
+    sale.line.sort(byScore);
+    sale.presentLine.sort(byScore);
     sale.prequeueSettled = true;
     sale.departures += 1;
     return 'settled';
@@ -213,9 +250,15 @@ export class MemoryStore implements SaleStore, QueueStore {
     for (const report of sale.socketReports.values()) {
       if (report.at >= now - SOCKET_REPORT_MAX_AGE_MS) connectedSockets += report.sockets;
     }
+    let present = 0;
+    for (const lease of sale.leases.values()) if (lease > now) present += 1;
     return {
       now,
       waiting: sale.line.length,
+      present,
+      absent: sale.line.length - present,
+      passedOver: sale.passedOverTotal,
+      timedOut: sale.timedOutTotal,
       activeAdmissions: sale.active.size,
       admittedTotal: sale.admittedTotal,
       expiredAdmissions: sale.expiredTotal,
@@ -229,7 +272,7 @@ export class MemoryStore implements SaleStore, QueueStore {
 
   async queuePositions(userIds: string[]): Promise<number[]> {
     const sale = this.requireSale();
-    return userIds.map((userId) => (sale.scores.has(userId) ? this.rank(sale, userId) + 1 : 0));
+    return userIds.map((userId) => (sale.scores.has(userId) ? this.rank(sale, sale.line, userId) + 1 : 0));
   }
 
   async reportSockets(instanceId: string, sockets: number): Promise<void> {
@@ -284,14 +327,56 @@ export class MemoryStore implements SaleStore, QueueStore {
     sale.expiredTotal += userIds.length;
   }
 
-  /** 0-based rank of a waiting shopper, by binary search over the line (sorted by score). */
-  private rank(sale: MemorySale, userId: string): number {
+  /** Renews a waiting shopper's lease and puts them back among the present, in their place. */
+  private renewLease(sale: MemorySale, userId: string, until: number): boolean {
+    if (!sale.scores.has(userId)) return false;
+    sale.leases.set(userId, until);
+    sale.nextIdleSweepAt = Math.min(sale.nextIdleSweepAt, until + this.presence.idleTimeoutMs);
+    if (!sale.presentSet.has(userId)) {
+      sale.presentLine.splice(this.rank(sale, sale.presentLine, userId), 0, userId);
+      sale.presentSet.add(userId);
+    }
+    return true;
+  }
+
+  /** Out of the line: queue, present and lease together. True if they were waiting. */
+  private leaveLine(sale: MemorySale, userId: string): boolean {
+    if (!sale.scores.has(userId)) return false;
+    sale.line.splice(this.rank(sale, sale.line, userId), 1);
+    if (sale.presentSet.delete(userId)) sale.presentLine.splice(this.rank(sale, sale.presentLine, userId), 1);
+    sale.scores.delete(userId);
+    sale.leases.delete(userId);
+    return true;
+  }
+
+  /** Times out shoppers whose lease ran out an idle timeout ago, oldest first, as admit-7.lua does. */
+  private sweepIdle(sale: MemorySale, now: number): string[] {
+    if (now < sale.nextIdleSweepAt) return [];
+    const idleBefore = now - this.presence.idleTimeoutMs;
+    const idle = [...sale.leases]
+      .filter(([, lease]) => lease <= idleBefore)
+      .sort(([a, leaseA], [b, leaseB]) => leaseA - leaseB || (a < b ? -1 : 1))
+      .slice(0, MAX_IDLE_PER_STEP)
+      .map(([userId]) => userId);
+    for (const userId of idle) this.leaveLine(sale, userId);
+    sale.timedOutTotal += idle.length;
+    sale.departures += idle.length;
+    // A lease only moves later once set (renewLease lowers this for new ones), so the oldest left
+    // says when the next sweep can find anyone.
+    let oldest = Infinity;
+    for (const lease of sale.leases.values()) oldest = Math.min(oldest, lease);
+    sale.nextIdleSweepAt = idle.length === MAX_IDLE_PER_STEP ? now : oldest + this.presence.idleTimeoutMs;
+    return idle;
+  }
+
+  /** Where a waiting shopper stands in `list` (sorted by score), by binary search. */
+  private rank(sale: MemorySale, list: string[], userId: string): number {
     const score = sale.scores.get(userId) ?? 0;
     let low = 0;
-    let high = sale.line.length;
+    let high = list.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if ((sale.scores.get(sale.line[middle] as string) ?? 0) < score) low = middle + 1;
+      if ((sale.scores.get(list[middle] as string) ?? 0) < score) low = middle + 1;
       else high = middle;
     }
     return low;

@@ -4,6 +4,7 @@ import { StoreUnavailableError } from '../../errors';
 import type { Order, PurchaseOutcome, PurchaseRequest } from '../../sale/purchase';
 import { saleKeys, type SaleKeys } from '../keys';
 import type { AdmissionControl } from '../../queue/admission';
+import { DEFAULT_PRESENCE, MAX_IDLE_PER_STEP, MAX_PASSED_OVER_PER_STEP, type PresencePolicy } from '../../queue/presence';
 import { PREQUEUE_BAND, SOCKET_REPORT_MAX_AGE_MS, type AdmissionBatch, type QueueState, type SaleCounters } from '../../queue/queue-state';
 import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
@@ -17,6 +18,8 @@ export interface RedisStoreOptions {
    * unset, so that every instance judges the window by the one Redis clock.
    */
   clock?: Clock;
+  /** The presence grace and idle timeout; the SPEC's defaults when unset. */
+  presence?: PresencePolicy;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface RedisStoreOptions {
 export class RedisStore implements SaleStore, QueueStore {
   private readonly keys: SaleKeys;
   private readonly scripts: SaleScripts;
+  private readonly presencePolicy: PresencePolicy;
 
   constructor(
     private readonly redis: Redis,
@@ -34,6 +38,7 @@ export class RedisStore implements SaleStore, QueueStore {
   ) {
     this.keys = saleKeys(saleId);
     this.scripts = defineSaleScripts(redis);
+    this.presencePolicy = options.presence ?? DEFAULT_PRESENCE;
   }
 
   async initSale(definition: SaleDefinition, admission: InitialAdmission): Promise<SaleSnapshot> {
@@ -87,27 +92,69 @@ export class RedisStore implements SaleStore, QueueStore {
   }
 
   async queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState> {
-    const { sale, orders, queue, active, admissionTokens, admission } = this.keys;
+    const { sale, orders, queue, active, admissionTokens, admission, present, presence } = this.keys;
     const reply = await this.call(() =>
-      this.scripts.queueState(sale, orders, queue, active, admissionTokens, admission, userId, mode, PREQUEUE_BAND, this.nowArgument()),
+      this.scripts.queueState(
+        sale,
+        orders,
+        queue,
+        active,
+        admissionTokens,
+        admission,
+        present,
+        presence,
+        userId,
+        mode,
+        PREQUEUE_BAND,
+        this.nowArgument(),
+        this.presencePolicy.graceMs,
+      ),
     );
     return parseQueueState(reply, userId);
   }
 
+  async renewPresence(userIds: string[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const { queue, present, presence } = this.keys;
+    return this.call(() =>
+      this.scripts.renewPresence(queue, present, presence, this.presencePolicy.graceMs, this.nowArgument(), ...userIds),
+    );
+  }
+
   async leave(userId: string): Promise<boolean> {
-    const { queue, active, admissionTokens, admission } = this.keys;
-    return (await this.call(() => this.scripts.leave(queue, active, admissionTokens, admission, userId))) === 1;
+    const { queue, active, admissionTokens, admission, present, presence } = this.keys;
+    return (await this.call(() => this.scripts.leave(queue, active, admissionTokens, admission, present, presence, userId))) === 1;
   }
 
   async admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch> {
-    const { sale, queue, active, admission, admissionTokens } = this.keys;
+    const { sale, queue, active, admission, admissionTokens, present, presence } = this.keys;
     const reply = await this.call(() =>
-      this.scripts.admit(sale, queue, active, admission, admissionTokens, tokenTtlMs, maxBatch, this.nowArgument()),
+      this.scripts.admit(
+        sale,
+        queue,
+        active,
+        admission,
+        admissionTokens,
+        present,
+        presence,
+        tokenTtlMs,
+        maxBatch,
+        this.nowArgument(),
+        this.presencePolicy.idleTimeoutMs,
+        MAX_PASSED_OVER_PER_STEP,
+        MAX_IDLE_PER_STEP,
+      ),
     );
-    const [state, expiresAt, expiredCount, ...userIds] = reply;
-    const expired = userIds.slice(0, Number(expiredCount));
-    const admitted = userIds.slice(Number(expiredCount)).map((userId) => ({ userId, expiresAt: Number(expiresAt) }));
-    return { admitted, expired, awaitingShuffle: state === 'awaiting_shuffle' };
+    const [state, expiresAt, passedOver, expiredCount, timedOutCount, ...userIds] = reply;
+    const expiredEnd = Number(expiredCount);
+    const timedOutEnd = expiredEnd + Number(timedOutCount);
+    return {
+      admitted: userIds.slice(timedOutEnd).map((userId) => ({ userId, expiresAt: Number(expiresAt) })),
+      expired: userIds.slice(0, expiredEnd),
+      timedOut: userIds.slice(expiredEnd, timedOutEnd),
+      passedOver: Number(passedOver),
+      awaitingShuffle: state === 'awaiting_shuffle',
+    };
   }
 
   async prequeueMembers(): Promise<string[]> {
@@ -115,8 +162,8 @@ export class RedisStore implements SaleStore, QueueStore {
   }
 
   async settlePrequeue(order: string[]): Promise<PrequeueSettlement> {
-    const { sale, queue, admission } = this.keys;
-    return this.call(() => this.scripts.shufflePrequeue(sale, queue, admission, this.nowArgument(), ...order));
+    const { sale, queue, admission, present } = this.keys;
+    return this.call(() => this.scripts.shufflePrequeue(sale, queue, admission, present, this.nowArgument(), ...order));
   }
 
   async recordAdmissionToken(userId: string, token: string): Promise<boolean> {
@@ -137,17 +184,34 @@ export class RedisStore implements SaleStore, QueueStore {
   }
 
   async saleCounters(): Promise<SaleCounters> {
-    const { sale, queue, active, admission, instances } = this.keys;
+    const { sale, queue, active, admission, instances, presence } = this.keys;
     const reply = await this.call(() =>
-      this.scripts.counters(sale, queue, active, admission, instances, SOCKET_REPORT_MAX_AGE_MS, this.nowArgument()),
+      this.scripts.counters(sale, queue, active, admission, instances, presence, SOCKET_REPORT_MAX_AGE_MS, this.nowArgument()),
     );
-    const [now, waiting, activeAdmissions, admittedTotal, expiredAdmissions, departures, connectedSockets, remaining, stock, ...codes] =
-      reply.map(String);
+    const [
+      now,
+      waiting,
+      present,
+      activeAdmissions,
+      admittedTotal,
+      expiredAdmissions,
+      departures,
+      passedOver,
+      timedOut,
+      connectedSockets,
+      remaining,
+      stock,
+      ...codes
+    ] = reply.map(String);
     const outcomes: Record<string, number> = {};
     for (let i = 0; i + 1 < codes.length; i += 2) outcomes[codes[i] as string] = Number(codes[i + 1]);
     return {
       now: Number(now),
       waiting: Number(waiting),
+      present: Number(present),
+      absent: Number(waiting) - Number(present),
+      passedOver: Number(passedOver),
+      timedOut: Number(timedOut),
       activeAdmissions: Number(activeAdmissions),
       admittedTotal: Number(admittedTotal),
       expiredAdmissions: Number(expiredAdmissions),

@@ -44,24 +44,48 @@ export interface SaleScripts {
     active: string,
     admissionTokens: string,
     admission: string,
+    present: string,
+    presence: string,
     userId: string,
     mode: 'join' | 'peek',
     band: number,
     now: string,
+    graceMs: number,
   ): Reply;
+  renewPresence(queue: string, present: string, presence: string, graceMs: number, now: string, ...userIds: string[]): Promise<number>;
   admit(
     sale: string,
     queue: string,
     active: string,
     admission: string,
     admissionTokens: string,
+    present: string,
+    presence: string,
     ttlMs: number,
     maxBatch: number,
     now: string,
+    idleTimeoutMs: number,
+    maxPassedOver: number,
+    maxTimedOut: number,
   ): Reply;
-  shufflePrequeue(sale: string, queue: string, admission: string, now: string, ...order: string[]): Promise<PrequeueSettlement>;
+  shufflePrequeue(
+    sale: string,
+    queue: string,
+    admission: string,
+    present: string,
+    now: string,
+    ...order: string[]
+  ): Promise<PrequeueSettlement>;
   updateAdmission(admission: string, now: string, ...fieldValues: string[]): Reply;
-  leave(queue: string, active: string, admissionTokens: string, admission: string, userId: string): Promise<number>;
+  leave(
+    queue: string,
+    active: string,
+    admissionTokens: string,
+    admission: string,
+    present: string,
+    presence: string,
+    userId: string,
+  ): Promise<number>;
   queuePositions(queue: string, ...userIds: string[]): Promise<Array<string | number>>;
   reportSockets(instances: string, instanceId: string, sockets: number, now: string): Promise<number>;
   counters(
@@ -70,6 +94,7 @@ export interface SaleScripts {
     active: string,
     admission: string,
     instances: string,
+    presence: string,
     maxReportAgeMs: number,
     now: string,
   ): Promise<Array<string | number>>;

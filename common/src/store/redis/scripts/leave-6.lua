@@ -1,15 +1,20 @@
 --[[
-  A shopper leaves: out of the queue, and out of an admission they held, freeing its slot.
+  A shopper leaves: out of the queue (with their presence), and out of an admission they held,
+  freeing its slot.
 
   KEYS[1] queue sorted set
   KEYS[2] active sorted set
   KEYS[3] admission tokens hash
   KEYS[4] admission hash ('departures': positions behind the leaver improve)
+  KEYS[5] present sorted set
+  KEYS[6] presence sorted set
   ARGV[1] userId, normalised
 
   Returns 1 when the shopper was waiting or admitted, 0 otherwise
 ]]
-local left = redis.call('ZREM', KEYS[1], ARGV[1])
+-- @include presence
+
+local left = leaveLine(KEYS[1], KEYS[5], KEYS[6], ARGV[1])
 if left == 1 then redis.call('HINCRBY', KEYS[4], 'departures', 1) end
 local released = redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])

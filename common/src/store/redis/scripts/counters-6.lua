@@ -7,11 +7,13 @@
   KEYS[3] active sorted set
   KEYS[4] admission hash
   KEYS[5] instances hash: instanceId -> "sockets|reportedAt"
+  KEYS[6] presence sorted set (lease: present until, epoch ms)
   ARGV[1] how old a socket report may be and still count, ms
   ARGV[2] now override, epoch ms (tests only; empty means Redis TIME)
 
-  Returns {now, waiting, activeAdmissions, admittedTotal, expiredTotal, departures,
-           connectedSockets, remaining, stock, outcome code, count, outcome code, count, ...}
+  Returns {now, waiting, present, activeAdmissions, admittedTotal, expiredTotal, departures,
+           passedOverTotal, timedOutTotal, connectedSockets, remaining, stock,
+           outcome code, count, outcome code, count, ...}
   Errors  NOSALE when the sale has not been initialised
 ]]
 -- @include now
@@ -21,7 +23,7 @@ local sale = redis.call('HGETALL', KEYS[1])
 if #sale == 0 then
   return redis.error_reply('NOSALE the sale has not been initialised')
 end
-local admission = redis.call('HMGET', KEYS[4], 'admittedTotal', 'expiredTotal', 'departures')
+local admission = redis.call('HMGET', KEYS[4], 'admittedTotal', 'expiredTotal', 'departures', 'passedOverTotal', 'timedOutTotal')
 
 local sockets = 0
 local reports = redis.call('HVALS', KEYS[5])
@@ -33,12 +35,13 @@ for _, report in ipairs(reports) do
 end
 
 local reply = {
-  tostring(now), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]),
-  admission[1] or '0', admission[2] or '0', admission[3] or '0', sockets, '', '',
+  tostring(now), redis.call('ZCARD', KEYS[2]), redis.call('ZCOUNT', KEYS[6], '(' .. now, '+inf'),
+  redis.call('ZCARD', KEYS[3]), admission[1] or '0', admission[2] or '0', admission[3] or '0',
+  admission[4] or '0', admission[5] or '0', sockets, '', '',
 }
 for i = 1, #sale, 2 do
-  if sale[i] == 'remaining' then reply[8] = sale[i + 1]
-  elseif sale[i] == 'stock' then reply[9] = sale[i + 1]
+  if sale[i] == 'remaining' then reply[11] = sale[i + 1]
+  elseif sale[i] == 'stock' then reply[12] = sale[i + 1]
   elseif string.sub(sale[i], 1, 8) == 'outcome:' then
     table.insert(reply, string.sub(sale[i], 9))
     table.insert(reply, sale[i + 1])

@@ -1,6 +1,7 @@
 --[[
   Where a shopper stands, and (mode 'join') puts them in the queue if they are nowhere yet.
   Idempotent: a shopper already waiting keeps their place, so a position never gets worse.
+  Either mode comes from the shopper themselves, so a waiting shopper's presence lease is renewed.
   An admission that expired unused is cleared here, and a join then goes to the back.
 
   KEYS[1] sale hash
@@ -9,10 +10,13 @@
   KEYS[4] active sorted set (admission expiry)
   KEYS[5] admission tokens hash
   KEYS[6] admission hash (joinSeq, expiredTotal)
+  KEYS[7] present sorted set
+  KEYS[8] presence sorted set
   ARGV[1] userId, normalised
   ARGV[2] mode: 'join' or 'peek'
   ARGV[3] pre-queue band: scores of joins after the start begin here
   ARGV[4] now override, epoch ms (tests only; empty means Redis TIME)
+  ARGV[5] presence lease length (the grace), ms
 
   Returns {'purchased', orderId, purchasedAt} | {'sold_out'} | {'sale_ended'}
           {'admitted', expiresAt, admissionToken or ''}
@@ -20,6 +24,7 @@
   Errors  NOSALE when the sale has not been initialised
 ]]
 -- @include now
+-- @include presence
 
 local userId = ARGV[1]
 local sale = redis.call('HMGET', KEYS[1], 'startsAt', 'endsAt', 'remaining', 'queueOpensAt')
@@ -55,4 +60,5 @@ if not rank then
   redis.call('ZADD', KEYS[3], score, userId)
   rank = redis.call('ZRANK', KEYS[3], userId)
 end
+renewLease(KEYS[3], KEYS[7], KEYS[8], userId, now + tonumber(ARGV[5]))
 return {'waiting', rank + 1, redis.call('ZCARD', KEYS[3])}

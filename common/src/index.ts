@@ -16,6 +16,7 @@ export * from './store/create-store';
 export * from './store/memory/memory-store';
 export * from './store/redis/redis-store';
 export * from './store/redis/connection';
+export { readScript as saleScriptSource } from './store/redis/scripts';
 export * from './tokens/keys';
 export * from './tokens/admission-token';
 export * from './http/rate-limit';

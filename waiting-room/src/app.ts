@@ -115,7 +115,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
 
   return {
     mount(app) {
-      mountSaleRoutes(app, { store, keys: deps.keys });
+      // The queue first: joins are the waiting room's hot path, and Express tries routes in order.
       mountQueueRoutes(app, {
         store,
         queueTokens,
@@ -125,6 +125,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
         rateLimit: deps.joinRateLimit,
         onJoin: () => metrics.joins.inc(),
       });
+      mountSaleRoutes(app, { store, keys: deps.keys });
       mountAdminRoutes(app, {
         store,
         ledgerStats: () => (ledgerLog ??= store.orderLog()).stats(),

@@ -57,11 +57,12 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
     logger,
   });
   const app = createHttpApp({ logger, registry, checkReady: () => store.ping() }, (routes) => {
-    waitingRoom.mount(routes);
+    // The purchase first: Express tries routes in order, and it is the hottest path.
     if (options.withCheckout) {
       const purchaseRateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
       mountCheckout(routes, { store, saleId: sale.saleId, keys: config.keys, registry, rateLimit: purchaseRateLimit });
     }
+    waitingRoom.mount(routes);
   });
 
   // The ledger writer runs where DATABASE_URL is set (SPEC); in split mode, in checkout.

@@ -116,7 +116,8 @@ export function defineSaleScripts(redis: Redis): SaleScripts {
   return redis as unknown as SaleScripts;
 }
 
-function readScript(file: string): string {
+/** A script's source with its includes inlined, as Redis runs it (the bench loads it for redis-benchmark). */
+export function readScript(file: string): string {
   const source = readFileSync(path.join(SCRIPTS_DIR, file), 'utf8');
   return source.replace(INCLUDE, (_, name: string) => readFileSync(path.join(SCRIPTS_DIR, 'includes', `${name}.lua`), 'utf8'));
 }

@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import autocannon from 'autocannon';
+import { saleKeys, saleScriptSource } from '@flashsale/common';
+import type { RedisServer } from '../../tests/helpers/redis-server';
+import { generateKey } from '../../tests/helpers/sale-harness';
+import { cpuShares } from './cpu';
+import type { LoadSettings } from './load';
+import { mintTokens } from './mint-tokens';
+import { median } from './ratio';
+import { startService, type Service } from './service';
+
+const run = promisify(execFile);
+const INSTANCE_COUNTS = [1, 2, 4];
+
+interface ScaleRun {
+  instances: number;
+  rps: number;
+  p99: number;
+  /** Share of one core, summed over the instances. */
+  serviceCpu: number;
+  redisCpu: number;
+  generatorCpu: number;
+}
+
+/**
+ * scale: POST /api/purchase on 1, 2 and 4 all-in-one instances behind one Redis (AOF always),
+ * the load spread evenly, then what one Redis shard sustains of the purchase script alone
+ * (redis-benchmark, no HTTP in front): where the single shard would become the limit.
+ */
+export async function benchScaling(settings: LoadSettings, redis: RedisServer): Promise<void> {
+  console.log('\n## scale: POST /api/purchase on 1, 2 and 4 instances behind one Redis');
+  const privatePem = generateKey('rsa').export({ type: 'pkcs8', format: 'pem' }).toString();
+  const runs: ScaleRun[][] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    const roundRuns: ScaleRun[] = [];
+    for (const instances of INSTANCE_COUNTS) {
+      roundRuns.push(await measureInstances(instances, round, privatePem, settings, redis));
+    }
+    runs.push(roundRuns);
+    console.log(`round ${round}: ${roundRuns.map((r) => `${r.instances} → ${Math.round(r.rps)} req/s`).join(', ')}`);
+  }
+  console.log(
+    '\n| instances | req/s (median) | vs 1 instance | p99 ms | service CPU (cores) | Redis CPU (% of a core) | load generator CPU |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  const single = median(runs.map((round) => (round[0] as ScaleRun).rps));
+  INSTANCE_COUNTS.forEach((instances, i) => {
+    const these = runs.map((round) => round[i] as ScaleRun);
+    const mid = (pick: (r: ScaleRun) => number) => median(these.map(pick));
+    console.log(
+      `| ${instances} | ${Math.round(mid((r) => r.rps))} | ${(mid((r) => r.rps) / single).toFixed(2)} | ${mid((r) => r.p99)} | ` +
+        `${mid((r) => r.serviceCpu).toFixed(2)} | ${Math.round(mid((r) => r.redisCpu) * 100)} % | ${Math.round(mid((r) => r.generatorCpu) * 100)} % |`,
+    );
+  });
+  const best = runs.flat().reduce((a, b) => (b.rps > a.rps ? b : a));
+  console.log(
+    `Redis spent ${((best.redisCpu / best.rps) * 1e6).toFixed(1)} µs of CPU per purchase at ${Math.round(best.rps)} req/s: ` +
+      `one core would carry about ${Math.round(best.rps / best.redisCpu)} purchases/s by that measure.`,
+  );
+  await shardCeiling(redis);
+}
+
+async function measureInstances(instances: number, round: number, privatePem: string, settings: LoadSettings, redis: RedisServer) {
+  const saleId = `bench-scale-${round}-${instances}`;
+  const services: Service[] = [];
+  try {
+    for (let i = 0; i < instances; i++) {
+      services.push(await startService({ redisUrl: redis.url, saleId, sale: 'active', env: { JWT_PRIVATE_KEY: privatePem } }));
+    }
+    // Enough distinct shoppers for the fastest plausible run, so every request is a real sale.
+    const tokens = await mintTokens(privatePem, saleId, `scale-${round}-${instances}`, 7_000 * (settings.duration + 1));
+    let next = 0;
+    const connections = Math.max(1, Math.floor(settings.connections / instances));
+    const fire = (duration: number) =>
+      Promise.all(
+        services.map((service) =>
+          autocannon({
+            url: `${service.url}/api/purchase`,
+            method: 'POST',
+            connections,
+            duration,
+            requests: [
+              { setupRequest: (request) => ({ ...request, headers: { authorization: `Bearer ${tokens[next++ % tokens.length]}` } }) },
+            ],
+          }),
+        ),
+      );
+    await fire(1);
+    const pids: Record<string, number> = { redis: redis.pid ?? 0, generator: process.pid };
+    services.forEach((service, i) => (pids[`service${i}`] = service.pid));
+    const { result, shares } = await cpuShares(pids, () => fire(settings.duration));
+    const serviceCpu = services.reduce((sum, _, i) => sum + (shares[`service${i}`] ?? 0), 0);
+    return {
+      instances,
+      rps: result.reduce((sum, r) => sum + r.requests.average, 0),
+      p99: Math.max(...result.map((r) => r.latency.p99)),
+      serviceCpu,
+      redisCpu: shares.redis ?? 0,
+      generatorCpu: shares.generator ?? 0,
+    };
+  } finally {
+    await Promise.all(services.map((service) => service.stop()));
+  }
+}
+
+/**
+ * The purchase script alone against the same Redis (AOF, fsync always), from redis-benchmark's
+ * own clients: 50 connections, each command a new shopper (__rand_int__), one at a time per
+ * connection and then 16 pipelined. No HTTP, no JWT: what one shard can do at most.
+ */
+async function shardCeiling(redis: RedisServer): Promise<void> {
+  const source = saleScriptSource('purchase-5.lua');
+  const sha = createHash('sha1').update(source).digest('hex');
+  const client = redis.client();
+  const keys = saleKeys('bench-shard');
+  try {
+    await client.script('LOAD', source);
+    const now = Date.now();
+    await client.hset(keys.sale, { saleId: 'bench-shard', stock: 1e9, remaining: 1e9, startsAt: now - 60_000, endsAt: now + 3_600_000 });
+  } finally {
+    client.disconnect();
+  }
+  const expiry = String(Date.now() + 3_600_000);
+  const command = ['EVALSHA', sha, '5', keys.sale, keys.orders, keys.orderLog, keys.active, keys.admissionTokens];
+  const args = [...command, 'user:__rand_int__', 'order:__rand_int__', expiry, ''];
+  console.log('\n| redis-benchmark: purchase-5.lua, AOF fsync always | purchases/s |\n|---|---|');
+  for (const pipeline of [1, 16]) {
+    const { stdout } = await run('redis-benchmark', [
+      ...['-h', '127.0.0.1', '-p', String(redis.port), '-c', '50', '-n', '200000', '-r', '1000000000', '-P', String(pipeline), '-q'],
+      ...args,
+    ]);
+    const rate = /([\d.]+) requests per second/.exec(stdout)?.[1] ?? '?';
+    console.log(`| 50 clients, pipeline ${pipeline} | ${Math.round(Number(rate))} |`);
+  }
+}

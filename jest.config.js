@@ -5,12 +5,23 @@ const server = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
+  // The stress test has a project of its own and runs after the rest (npm test): it takes both
+  // cores, and the timing tests beside it would starve.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/stress/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
   moduleNameMapper: {
     '^@flashsale/common$': '<rootDir>/common/src/index.ts',
     '^@flashsale/checkout$': '<rootDir>/checkout/src/app.ts',
     '^@flashsale/waiting-room$': '<rootDir>/waiting-room/src/app.ts',
   },
+};
+
+/** The whole-flow stress test: the server tests' setup, alone. */
+const stress = {
+  ...server,
+  displayName: 'stress',
+  roots: ['<rootDir>/tests/stress'],
+  testPathIgnorePatterns: ['/node_modules/'],
 };
 
 /** The React client's component tests, in a browser-like DOM. */
@@ -28,7 +39,7 @@ const client = {
 };
 
 module.exports = {
-  projects: [server, client],
+  projects: [server, client, stress],
   testTimeout: 30_000,
   // Each server test file starts its own redis-server; two at a time suits a two-core machine.
   maxWorkers: 2,

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'invalid_token',
   'token_expired',
   'unauthorized',
+  'forbidden',
   'already_purchased',
   'sold_out',
   'sale_ended',

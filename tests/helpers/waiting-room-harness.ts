@@ -9,7 +9,9 @@ import {
   connectRedis,
   createHttpApp,
   createLogger,
+  createFailedAttemptLimit,
   createRateLimit,
+  ADMIN_LOGIN_ATTEMPTS,
   createRedisClient,
   closeAdapterClients,
   type AdmissionSettings,
@@ -84,6 +86,7 @@ export async function startInstance(
     queueTokenSecret: QUEUE_TOKEN_SECRET,
     adminToken: ADMIN_TOKEN,
     joinRateLimit: createRateLimit({ perMinute, redis: limits, name: `join-${sale.saleId}` }),
+    adminAttemptLimit: createFailedAttemptLimit({ ...ADMIN_LOGIN_ATTEMPTS, redis: limits, name: `admin-auth:${sale.saleId}` }),
     registry,
     logger,
   });

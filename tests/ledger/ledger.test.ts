@@ -156,7 +156,11 @@ describe('Redis killed in the middle of a burst of purchases', () => {
           for (const { user, answer } of answers) if (answer.status === 201) sold.push({ user, orderId: orderIdOf(answer) });
         }),
       );
-      if (wave === 2) await redis.stop('SIGKILL');
+      // Mid-burst, but only once the first wave has been answered: sales before the kill are certain.
+      if (wave === 2) {
+        await waves[0];
+        await redis.stop('SIGKILL');
+      }
       if (wave === 3) await redis.restart();
       await sleep(30);
     }
@@ -170,7 +174,7 @@ describe('Redis killed in the middle of a burst of purchases', () => {
     closers.push(() => redis.destroy());
     const sale = openSale({ stock: 1000 });
     const { store, checkout, sold } = await burstThroughAKill(redis, sale);
-    expect(sold.length).toBeGreaterThan(40);
+    expect(sold.length).toBeGreaterThanOrEqual(40);
 
     for (const { user, orderId } of sold) {
       const order = await fetch(`${checkout.url}/api/purchase/${user}`).then(
@@ -194,7 +198,7 @@ describe('Redis killed in the middle of a burst of purchases', () => {
     closers.push(() => redis.destroy());
     const sale = openSale({ stock: 1000 });
     const { checkout, sold } = await burstThroughAKill(redis, sale);
-    expect(sold.length).toBeGreaterThan(40);
+    expect(sold.length).toBeGreaterThanOrEqual(40);
     const lost = [];
     for (const { user } of sold) {
       const order = await fetch(`${checkout.url}/api/purchase/${user}`).then(

@@ -26,6 +26,8 @@ export interface WaitingRoomDeps {
   adminToken: string;
   /** The per-IP limit on joins (createRateLimit). */
   joinRateLimit: RequestHandler;
+  /** The per-IP limit on failed operator logins (createFailedAttemptLimit). */
+  adminAttemptLimit: RequestHandler;
   registry: Registry;
   logger: Logger;
   clock?: () => number;
@@ -128,6 +130,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       mountSaleRoutes(app, { store, keys: deps.keys });
       mountAdminRoutes(app, {
         store,
+        attemptLimit: deps.adminAttemptLimit,
         ledgerStats: () => (ledgerLog ??= store.orderLog()).stats(),
         adminToken: deps.adminToken,
         instance: () => ({

@@ -6,8 +6,10 @@ import {
   connectRedis,
   createHttpApp,
   createLogger,
+  createFailedAttemptLimit,
   createRateLimit,
   closeAdapterClients,
+  ADMIN_LOGIN_ATTEMPTS,
   createRedisClient,
   createStore,
   serve,
@@ -53,6 +55,7 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
     queueTokenSecret: config.queueTokenSecret,
     adminToken: config.adminToken,
     joinRateLimit: createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'join' }),
+    adminAttemptLimit: createFailedAttemptLimit({ ...ADMIN_LOGIN_ATTEMPTS, redis: limits, name: `admin-auth:${sale.saleId}` }),
     registry,
     logger,
   });

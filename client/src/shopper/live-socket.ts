@@ -40,7 +40,11 @@ export const connectLive: ConnectLive = (queueToken, handlers) => {
     if (connectedBefore) handlers.reconnected();
     connectedBefore = true;
   });
-  socket.on('disconnect', () => handlers.connection(false));
+  socket.on('disconnect', (reason) => {
+    handlers.connection(false);
+    // The client retries by itself after a lost transport, but not after the server ended the session.
+    if (reason === 'io server disconnect') socket.connect();
+  });
   socket.on('connect_error', (error) => {
     handlers.connection(false);
     // A refused token does not retry by itself (the middleware refused it); anything else does.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Registry } from 'prom-client';
 import { errorBody, HttpError, StoreUnavailableError } from '../errors';
 import type { Logger } from '../logger';
@@ -33,6 +34,8 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   app.set('etag', false);
 
   app.use(requestLogging(options.logger));
+  app.use(securityHeaders);
+  app.use(sameOriginWrites);
   app.use(jsonBodies);
 
   // The service's routes first: Express tries every route in order, and joins and purchases are
@@ -42,7 +45,9 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  app.get('/readyz', async (req, res) => {
+    // serve() marks the app as draining at SIGTERM: the load balancer stops sending new work here.
+    if (req.app.locals.draining === true) throw new HttpError(503, 'unavailable', 'This instance is shutting down.');
     await options.checkReady();
     res.json({ status: 'ready' });
   });
@@ -82,6 +87,33 @@ function requestLogging(logger: Logger): RequestHandler {
     next();
   };
 }
+
+/**
+ * helmet's defaults (CSP, nosniff, frame-ancestors, referrer policy, HSTS …), except that plain
+ * HTTP is not upgraded: the all-in-one process serves http://127.0.0.1, and behind a load balancer
+ * TLS ends there.
+ */
+const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+
+/** True when a browser's Origin header names this very host (what the page was served from). */
+export function isSameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The API is same-origin only: a browser sends Origin with every write, so a write from another
+ * site's page is refused before it reaches a route. Requests without Origin (curl, load tests,
+ * servers) are not browsers' cross-site requests and pass; reads have nothing to protect.
+ */
+const sameOriginWrites: RequestHandler = (req, _res, next) => {
+  const origin = req.headers.origin;
+  if (req.method === 'GET' || req.method === 'HEAD' || origin === undefined || isSameOrigin(origin, req.headers.host)) return next();
+  next(new HttpError(403, 'forbidden', 'Requests from other sites are refused.'));
+};
 
 /**
  * Bodies are JSON of at most 10 KB. A body of another type is refused rather than ignored, so

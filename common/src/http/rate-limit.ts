@@ -21,21 +21,56 @@ export interface RateLimitOptions {
  */
 export function createRateLimit(options: RateLimitOptions): RequestHandler {
   if (options.perMinute === 0) return (_req, _res, next) => next();
-  const { redis } = options;
   return rateLimit({
+    ...shared(options.redis, options.name),
     windowMs: 60_000,
     limit: options.perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    passOnStoreError: true,
-    ...(redis && {
-      store: new RateLimitRedisStore({
-        prefix: `rate-limit:${options.name}:`,
-        sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-      }),
-    }),
     handler: (_req, res) => {
       res.status(429).json(errorBody('rate_limited', 'Too many requests from your address. Please wait a moment and retry.'));
     },
   });
+}
+
+/** Failed operator logins allowed per IP: ten in 15 minutes. */
+export const ADMIN_LOGIN_ATTEMPTS = { attempts: 10, windowMs: 15 * 60_000 };
+
+export interface FailedAttemptLimitOptions {
+  /** Failed attempts (401) per IP in a window before every attempt is refused until it ends. */
+  attempts: number;
+  windowMs: number;
+  redis: Redis | null;
+  name: string;
+}
+
+/**
+ * A stricter limit for credentials: only answers of 401 count, so an operator who types the
+ * token right is never slowed, while guessing it costs a 15-minute wait every few tries. It
+ * holds across instances through Redis, like the request limits.
+ */
+export function createFailedAttemptLimit(options: FailedAttemptLimitOptions): RequestHandler {
+  return rateLimit({
+    ...shared(options.redis, options.name),
+    windowMs: options.windowMs,
+    limit: options.attempts,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    handler: (_req, res) => {
+      res.status(429).json(errorBody('rate_limited', 'Too many failed attempts from your address. Please wait before trying again.'));
+    },
+  });
+}
+
+/** What every limit shares: standard headers, counters in Redis when there is one, and no outage of its own. */
+function shared(redis: Redis | null, name: string) {
+  return {
+    standardHeaders: 'draft-8' as const,
+    legacyHeaders: false,
+    passOnStoreError: true,
+    ...(redis && {
+      store: new RateLimitRedisStore({
+        prefix: `rate-limit:${name}:`,
+        sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+      }),
+    }),
+  };
 }

@@ -24,8 +24,9 @@ export interface RunningServer {
 }
 
 /**
- * Listens, and on SIGTERM or SIGINT shuts down gracefully: stop accepting connections, let
- * in-flight requests finish, close the store, exit. A deadline guards against anything stuck.
+ * Listens, and on SIGTERM or SIGINT shuts down gracefully: readiness turns false, live work
+ * stops (beforeClose), no new connections, in-flight requests finish, the store and ledger close
+ * (onShutdown), exit. A deadline guards against anything stuck.
  */
 export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
   const server = createServer(app);
@@ -47,6 +48,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
+      app.locals.draining = true;
       await options.beforeClose?.();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

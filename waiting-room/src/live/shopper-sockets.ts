@@ -1,6 +1,12 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import type { ClientToServerEvents, ConnectErrorData, QueuePositionEvent, ServerToClientEvents } from '@flashsale/common';
+import {
+  isSameOrigin,
+  type ClientToServerEvents,
+  type ConnectErrorData,
+  type QueuePositionEvent,
+  type ServerToClientEvents,
+} from '@flashsale/common';
 import type { QueueTokens } from '../domain/queue-token';
 
 interface SocketData {
@@ -40,7 +46,15 @@ export class ShopperSockets {
     queueTokens: QueueTokens,
     private readonly onConnect: (socket: ShopperSocket) => Promise<void>,
   ) {
-    this.io = new Server(httpServer, { serveClient: false, cors: { origin: false } });
+    this.io = new Server(httpServer, {
+      serveClient: false,
+      cors: { origin: false },
+      // Same-origin only, as the API: a WebSocket handshake is not bound by CORS, so check Origin here.
+      allowRequest: (req, answer) => {
+        const origin = req.headers.origin;
+        answer(null, origin === undefined || isSameOrigin(origin, req.headers.host));
+      },
+    });
     this.io.use((socket, next) => {
       const token = (socket.handshake.auth as { queueToken?: unknown }).queueToken;
       const userId = typeof token === 'string' ? queueTokens.verify(token) : null;
@@ -128,10 +142,13 @@ export class ShopperSockets {
     if (shopper) shopper.position = position;
   }
 
-  /** Disconnects every socket here, leaving the HTTP server to its owner. */
+  /**
+   * Closes every connection here, leaving the HTTP server to its owner. Closing the transports
+   * (not a Socket.IO disconnect, after which a client stays away) makes every page reconnect by
+   * itself, through the load balancer to another instance, and catch up there. Local only: a
+   * disconnectSockets through the Redis adapter would end every instance's sockets.
+   */
   close(): void {
-    // local: through the Redis adapter, a plain disconnectSockets would end every instance's sockets.
-    this.io.local.disconnectSockets(true);
     this.io.engine.close();
   }
 }

@@ -5,6 +5,8 @@ import { HttpError, type AdminStateAnswer, type LedgerStats, type QueueStore } f
 
 export interface AdminRouteDeps {
   store: QueueStore;
+  /** Counts failed logins per IP and refuses guessers (createFailedAttemptLimit). */
+  attemptLimit: RequestHandler;
   /** The ledger's figures, or null where there is no ledger. */
   ledgerStats: () => Promise<LedgerStats | null>;
   adminToken: string;
@@ -25,8 +27,9 @@ const admissionChange = z
 export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
   const { store } = deps;
   const requireOperator = operatorAuth(deps.adminToken);
+  const { attemptLimit } = deps;
 
-  app.get('/api/admin/state', requireOperator, async (_req, res) => {
+  app.get('/api/admin/state', attemptLimit, requireOperator, async (_req, res) => {
     const [control, counters, ledger] = await Promise.all([store.getAdmissionControl(), store.saleCounters(), deps.ledgerStats()]);
     const answer: AdminStateAnswer = {
       settings: control,
@@ -53,7 +56,7 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
     res.json(answer);
   });
 
-  app.patch('/api/admin/admission', requireOperator, async (req, res) => {
+  app.patch('/api/admin/admission', attemptLimit, requireOperator, async (req, res) => {
     const change = admissionChange.safeParse(req.body);
     if (!change.success) {
       const issue = change.error.issues[0];

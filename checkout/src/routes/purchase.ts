@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Express, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { HttpError, normalizeUserId, StoreUnavailableError, type AdmissionVerification, type SaleStore } from '@flashsale/common';
 import { orderView, purchaseAnswer, type CheckoutResult, type CheckoutResultKind } from '../domain/purchase-answer';
 import type { PurchaseMetrics } from '../metrics';
@@ -13,6 +13,7 @@ export interface PurchaseRouteDeps {
 }
 
 const BEARER = /^Bearer +(\S+)\s*$/i;
+const INVALID_USER_ID_MESSAGE = 'A userId is 1-64 characters: letters, digits and . _ @ + -';
 
 export function mountPurchaseRoutes(app: Express, deps: PurchaseRouteDeps): void {
   const { store, verifyAdmissionToken, clock, metrics } = deps;
@@ -45,8 +46,14 @@ export function mountPurchaseRoutes(app: Express, deps: PurchaseRouteDeps): void
 
   app.get('/api/purchase/:userId', async (req, res) => {
     const userId = normalizeUserId(req.params.userId);
-    if (userId === null) throw new HttpError(400, 'invalid_user_id', 'A userId is 1-64 characters: letters, digits and . _ @ + -');
+    if (userId === null) throw new HttpError(400, 'invalid_user_id', INVALID_USER_ID_MESSAGE);
     const order = await store.getOrder(userId);
     res.json(order ? { purchased: true, ...orderView(order) } : { userId, purchased: false });
   });
+
+  // Express decodes `:userId` before the route runs; an undecodable one is a bad id all the same.
+  const undecodableUserId: ErrorRequestHandler = (error, _req, _res, next) => {
+    next(error instanceof URIError ? new HttpError(400, 'invalid_user_id', INVALID_USER_ID_MESSAGE) : error);
+  };
+  app.use('/api/purchase/', undecodableUserId);
 }

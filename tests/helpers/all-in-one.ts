@@ -1,5 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { KeyObject } from 'node:crypto';
 import path from 'node:path';
+import type { SaleDefinition } from '@flashsale/common';
+import { ADMIN_TOKEN, QUEUE_TOKEN_SECRET } from './waiting-room-harness';
 
 export const ALL_IN_ONE_ENTRY = path.join(__dirname, '../../waiting-room/dist/all-in-one.js');
 export const CHECKOUT_ENTRY = path.join(__dirname, '../../checkout/dist/server.js');
@@ -51,4 +54,32 @@ export function startService(entry: string, env: Record<string, string>): Promis
       reject(new Error(`exited with ${code}:\n${output}`));
     });
   });
+}
+
+/**
+ * The environment of a real process for `sale`, as an operator would set it: the sale, its
+ * Redis, the signing key, the tests' secrets, join order kept (fifo) and no rate limit.
+ */
+export function saleProcessEnv(
+  sale: SaleDefinition,
+  redisUrl: string,
+  privateKey: KeyObject,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl,
+    QUEUE_TOKEN_SECRET,
+    ADMIN_TOKEN,
+    JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    SALE_ID: sale.saleId,
+    SALE_STOCK: String(sale.stock),
+    SALE_STARTS_AT: new Date(sale.startsAt).toISOString(),
+    SALE_ENDS_AT: new Date(sale.endsAt).toISOString(),
+    QUEUE_OPENS_AT: new Date(sale.queueOpensAt).toISOString(),
+    PREQUEUE_ORDER: 'fifo',
+    RATE_LIMIT_PER_MINUTE: '0',
+    // The process names its URL in its listening line, logged at info.
+    LOG_LEVEL: 'info',
+    ...extra,
+  };
 }

@@ -3,11 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { io as connectSocket } from 'socket.io-client';
 import { createAdmissionTokenSigner, saleKeys, type QueueAdmittedEvent } from '@flashsale/common';
-import { startAllInOne, type RunningProcess } from '../helpers/all-in-one';
+import { saleProcessEnv, startAllInOne, type RunningProcess } from '../helpers/all-in-one';
 import { usePostgresCluster } from '../helpers/postgres';
 import { useRedisServer } from '../helpers/redis-server';
 import { generateKey, purchase, saleDefinition } from '../helpers/sale-harness';
-import { ADMIN_TOKEN, eventually, QUEUE_TOKEN_SECRET, type ShopperSocket } from '../helpers/waiting-room-harness';
+import { eventually, inPool, type ShopperSocket } from '../helpers/waiting-room-harness';
 import { auditSale, checkInvariants, formatAudit, type AuditInput, type AuditReport, type ShopperLog } from './audit';
 
 /**
@@ -45,16 +45,6 @@ interface Shopper extends ShopperLog {
   bought: Promise<void> | null;
 }
 
-/** Runs `work` over `items`, at most `limit` at a time. */
-async function inPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
@@ -70,23 +60,10 @@ let auditInput: AuditInput;
 
 test('3,000 shoppers through the whole flow, a duplicate storm and a late crowd: the audit finds all six invariants hold', async () => {
   const sale = saleDefinition({ stock: STOCK, startsAt: Date.now() - 1_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });
-  const env = {
-    REDIS_URL: redisServer().url,
+  const env = saleProcessEnv(sale, redisServer().url, privateKey, {
     DATABASE_URL: cluster().url,
-    QUEUE_TOKEN_SECRET,
-    ADMIN_TOKEN,
-    JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    SALE_ID: sale.saleId,
-    SALE_STOCK: String(STOCK),
-    SALE_STARTS_AT: new Date(sale.startsAt).toISOString(),
-    SALE_ENDS_AT: new Date(sale.endsAt).toISOString(),
-    QUEUE_OPENS_AT: new Date(0).toISOString(),
-    PREQUEUE_ORDER: 'fifo',
     ADMISSION_RATE_PER_MINUTE: '30000',
-    RATE_LIMIT_PER_MINUTE: '0',
-    // info: the process says where it listens at info.
-    LOG_LEVEL: 'info',
-  };
+  });
   processes.push(await startAllInOne(env), await startAllInOne(env));
   const urls = processes.map((running) => running.url);
   const urlFor = (i: number) => urls[i % urls.length] as string;

@@ -1,21 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
 import type { AdminStateAnswer, SaleDefinition } from '@flashsale/common';
-import { startService, WAITING_ROOM_ENTRY, type RunningProcess } from '../helpers/all-in-one';
+import { saleProcessEnv, startService, WAITING_ROOM_ENTRY, type RunningProcess } from '../helpers/all-in-one';
 import { useRedisServer } from '../helpers/redis-server';
 import { purchase, saleDefinition, testKeys, type StoreKind } from '../helpers/sale-harness';
-import {
-  admin,
-  ADMIN_TOKEN,
-  call,
-  eventually,
-  join,
-  lookUp,
-  openSocket,
-  QUEUE_TOKEN_SECRET,
-  useSales,
-  type ShopperSocket,
-} from '../helpers/waiting-room-harness';
+import { admin, call, eventually, join, lookUp, openSocket, useSales, type ShopperSocket } from '../helpers/waiting-room-harness';
 
 /**
  * Presence-aware admission with real sockets on the real clock: sockets keep their shoppers
@@ -168,20 +157,9 @@ test('a sale whose line is half abandoned sells out as fast as one without', asy
 
 test('a shopper whose instance is SIGKILLed and who does not reconnect stops counting as present within the grace', async () => {
   const sale = activeSale();
-  const privateKey = testKeys().privateKey as KeyObject;
-  const env = {
-    REDIS_URL: redisServer().url,
-    QUEUE_TOKEN_SECRET,
-    ADMIN_TOKEN,
-    JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    SALE_ID: sale.saleId,
-    SALE_STARTS_AT: new Date(sale.startsAt).toISOString(),
-    SALE_ENDS_AT: new Date(sale.endsAt).toISOString(),
-    QUEUE_OPENS_AT: new Date(0).toISOString(),
-    SALE_STOCK: '10',
+  const env = saleProcessEnv({ ...sale, stock: 10 }, redisServer().url, testKeys().privateKey as KeyObject, {
     PRESENCE_GRACE_SECONDS: '2',
-    RATE_LIMIT_PER_MINUTE: '0',
-  };
+  });
   const doomed = await startService(WAITING_ROOM_ENTRY, env);
   const survivor = await startService(WAITING_ROOM_ENTRY, env);
   processes.push(doomed, survivor);

@@ -34,6 +34,7 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   app.set('etag', false);
 
   app.use(requestLogging(options.logger));
+  app.use(closeWhileDraining);
   app.use(securityHeaders);
   app.use(sameOriginWrites);
   app.use(jsonBodies);
@@ -88,6 +89,12 @@ function requestLogging(logger: Logger): RequestHandler {
   };
 }
 
+/** While the process drains (serve() sets the flag), no connection is kept alive for another request. */
+const closeWhileDraining: RequestHandler = (req, res, next) => {
+  if (req.app.locals.draining === true) res.setHeader('Connection', 'close');
+  next();
+};
+
 /**
  * helmet's defaults (CSP, nosniff, frame-ancestors, referrer policy, HSTS …), except that plain
  * HTTP is not upgraded: the all-in-one process serves http://127.0.0.1, and behind a load balancer
@@ -141,7 +148,8 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const answer = toHttpError(error);
     if (error instanceof StoreUnavailableError) {
       logger.warn({ reqId: req.id, cause: (error.cause as Error | undefined)?.message }, 'store unavailable');
-    } else if (answer.status >= 500) {
+    } else if (answer.status >= 500 && !(error instanceof HttpError)) {
+      // A deliberate 5xx (readiness while draining) is an answer, not a failure.
       logger.error({ reqId: req.id, err: error }, 'request failed');
     }
     if (res.headersSent) return;

@@ -6,6 +6,13 @@ import type { Logger } from '../logger';
 
 /** Longest a SIGTERM may take before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
+/**
+ * How long readiness reads false before the listener closes, so a load balancer that polls
+ * /readyz sends new connections elsewhere rather than have them refused.
+ */
+const DRAIN_NOTICE_MS = 1_000;
+/** While closing, connections are closed as soon as their last answer is out, this often. */
+const IDLE_SWEEP_MS = 50;
 
 export interface ServeOptions {
   port: number;
@@ -48,11 +55,17 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
+      // From here every answer says Connection: close (http-app), and /readyz says 503.
       app.locals.draining = true;
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_NOTICE_MS));
       await options.beforeClose?.();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() only ends the connections idle at that instant; a keep-alive connection busy then
+      // would hold the server open until the client lets go. Sweep until every one is closed.
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       server.closeIdleConnections();
       await closed;
+      clearInterval(sweep);
       await options.onShutdown();
       clearTimeout(deadline);
     })();

@@ -1,6 +1,9 @@
 /** The longest userId we accept, after trimming. */
 export const MAX_USER_ID_LENGTH = 64;
 
+/** What every route answers with 400 `invalid_user_id`. */
+export const INVALID_USER_ID_MESSAGE = 'A userId is 1-64 characters: letters, digits and . _ @ + -';
+
 // Checked before lower-casing: some non-ASCII letters lower-case to ASCII (the Kelvin sign to `k`).
 const USER_ID_PATTERN = /^[A-Za-z0-9._@+-]{1,64}$/;
 

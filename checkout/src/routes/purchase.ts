@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
-import { HttpError, normalizeUserId, StoreUnavailableError, type AdmissionVerification, type SaleStore } from '@flashsale/common';
+import {
+  HttpError,
+  INVALID_USER_ID_MESSAGE,
+  normalizeUserId,
+  StoreUnavailableError,
+  type AdmissionVerification,
+  type SaleStore,
+} from '@flashsale/common';
 import { orderView, purchaseAnswer, type CheckoutResult, type CheckoutResultKind } from '../domain/purchase-answer';
 import type { PurchaseMetrics } from '../metrics';
 
@@ -13,7 +20,6 @@ export interface PurchaseRouteDeps {
 }
 
 const BEARER = /^Bearer +(\S+)\s*$/i;
-const INVALID_USER_ID_MESSAGE = 'A userId is 1-64 characters: letters, digits and . _ @ + -';
 
 export function mountPurchaseRoutes(app: Express, deps: PurchaseRouteDeps): void {
   const { store, verifyAdmissionToken, clock, metrics } = deps;

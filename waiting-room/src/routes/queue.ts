@@ -1,5 +1,5 @@
 import type { Express, Request, RequestHandler } from 'express';
-import { HttpError, normalizeUserId, type QueueStore, type SaleStore } from '@flashsale/common';
+import { HttpError, INVALID_USER_ID_MESSAGE, normalizeUserId, type QueueStore, type SaleStore } from '@flashsale/common';
 import { queueReply, type QueueReply } from '../domain/queue-answer';
 import type { QueueTokens } from '../domain/queue-token';
 import type { AdmissionTokenIssuer } from '../admission/admission-tokens';
@@ -50,7 +50,7 @@ export function mountQueueRoutes(app: Express, deps: QueueRouteDeps): void {
     const body: unknown = req.body;
     const raw = typeof body === 'object' && body !== null ? (body as { userId?: unknown }).userId : undefined;
     const userId = normalizeUserId(raw);
-    if (userId === null) throw new HttpError(400, 'invalid_user_id', 'A userId is 1-64 characters: letters, digits and . _ @ + -');
+    if (userId === null) throw new HttpError(400, 'invalid_user_id', INVALID_USER_ID_MESSAGE);
     const reply = await answer(userId, 'join');
     deps.onJoin();
     res.status(reply.status).json(reply.body);

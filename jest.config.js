@@ -5,9 +5,9 @@ const server = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  // The stress test has a project of its own and runs after the rest (npm test): it takes both
-  // cores, and the timing tests beside it would starve.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/stress/'],
+  // The stress and process-failure tests have a project of their own, run after the rest, one file
+  // at a time (npm test): they take both cores, and the timing tests beside them would starve.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/stress/', '<rootDir>/tests/reliability/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
   moduleNameMapper: {
     '^@flashsale/common$': '<rootDir>/common/src/index.ts',
@@ -16,11 +16,11 @@ const server = {
   },
 };
 
-/** The whole-flow stress test: the server tests' setup, alone. */
-const stress = {
+/** The whole-flow stress test and the process-failure tests: the server tests' setup, run alone. */
+const heavy = {
   ...server,
-  displayName: 'stress',
-  roots: ['<rootDir>/tests/stress'],
+  displayName: 'heavy',
+  roots: ['<rootDir>/tests/stress', '<rootDir>/tests/reliability'],
   testPathIgnorePatterns: ['/node_modules/'],
 };
 
@@ -39,7 +39,7 @@ const client = {
 };
 
 module.exports = {
-  projects: [server, client, stress],
+  projects: [server, client, heavy],
   testTimeout: 30_000,
   // Each server test file starts its own redis-server; two at a time suits a two-core machine.
   maxWorkers: 2,

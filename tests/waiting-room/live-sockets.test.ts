@@ -73,7 +73,7 @@ describe.each<[StoreKind, number]>([
 ])('300 sockets waiting for 40 units on the %s store with %i instance(s)', (kind, instanceCount) => {
   test('exactly 40 buy through the queue, every other socket hears sold out within 1 s, and positions never rise', async () => {
     // The start leaves time for all 300 to connect first, even on a machine busy with other tests.
-    const sale = saleDefinition({ stock: 40, startsAt: Date.now() + 3_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });
+    const sale = saleDefinition({ stock: 40, startsAt: Date.now() + 5_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });
     const { instances, stores } = await openSale(kind, sale, { instances: instanceCount, admission: { ratePerMinute: 3000 } });
     const urls = instances.map((instance) => instance.url);
 
@@ -121,8 +121,10 @@ describe.each<[StoreKind, number]>([
       expect((shopper.soldOutAt as number) - lastSaleAt).toBeLessThan(1_000);
       expect(shopper.statuses).toContain('sold_out');
     }
+    // Everyone still waiting heard a position; a buyer whose socket connected late, on a busy
+    // machine, may have been admitted before it (the greeting is then the admission).
+    for (const shopper of others) expect(shopper.positions.length).toBeGreaterThan(0);
     for (const shopper of heard) {
-      expect(shopper.positions.length).toBeGreaterThan(0);
       // A position shown never rises.
       expect(shopper.positions).toEqual([...shopper.positions].sort((a, b) => b - a));
     }

@@ -5,9 +5,9 @@ const server = {
   testEnvironment: 'node',
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  // The stress and process-failure tests have a project of their own, run after the rest, one file
-  // at a time (npm test): they take both cores, and the timing tests beside them would starve.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/stress/', '<rootDir>/tests/reliability/'],
+  // The stress, process-failure and many-process tests have a project of their own, run after the
+  // rest, one file at a time (npm test): they take both cores, and timing tests beside them would starve.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/stress/', '<rootDir>/tests/reliability/', '<rootDir>/tests/scale/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tests/tsconfig.json' }] },
   moduleNameMapper: {
     '^@flashsale/common$': '<rootDir>/common/src/index.ts',
@@ -16,11 +16,11 @@ const server = {
   },
 };
 
-/** The whole-flow stress test and the process-failure tests: the server tests' setup, run alone. */
+/** The whole-flow stress test, the process-failure tests and the scale-out tests: the server tests' setup, run alone. */
 const heavy = {
   ...server,
   displayName: 'heavy',
-  roots: ['<rootDir>/tests/stress', '<rootDir>/tests/reliability'],
+  roots: ['<rootDir>/tests/stress', '<rootDir>/tests/reliability', '<rootDir>/tests/scale'],
   testPathIgnorePatterns: ['/node_modules/'],
 };
 

@@ -33,9 +33,12 @@ export function mountCheckout(app: Express, deps: CheckoutDeps): void {
   });
 }
 
-export function createCheckoutApp(deps: CheckoutDeps & { logger: Logger; checkReady?: () => Promise<void> }): Express {
+export function createCheckoutApp(
+  deps: CheckoutDeps & { logger: Logger; checkReady?: () => Promise<void>; trustProxy?: boolean | number | string },
+): Express {
   const checkReady = deps.checkReady ?? (() => deps.store.ping());
-  return createHttpApp({ logger: deps.logger, registry: deps.registry, checkReady }, (app) => mountCheckout(app, deps));
+  const { logger, registry, trustProxy } = deps;
+  return createHttpApp({ logger, registry, checkReady, trustProxy }, (app) => mountCheckout(app, deps));
 }
 
 export { startLedger, type RunningLedger } from './ledger/ledger';

@@ -7,16 +7,18 @@ runMain(async () => {
   const config = loadConfig(process.env, 'checkout');
   const logger = createLogger(config.logLevel);
   const store = await createStore(config, logger);
-  await store.initSale(config.sale, config.admission);
+  // Admission is the waiting room's: checkout leaves its settings alone, whichever starts first.
+  await store.initSale(config.sale, null);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // The rate limit counts in Redis, so the limit is per IP across every instance.
-  const limits = createRedisClient(config.redisUrl ?? '');
+  const limits = createRedisClient(config.redisUrl ?? '', config.redisCluster);
   limits.on('error', () => undefined);
   await connectRedis(limits, 30_000);
   const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
-  const app = createCheckoutApp({ store, saleId: config.sale.saleId, keys: config.keys, registry, logger, rateLimit });
+  const { saleId } = config.sale;
+  const app = createCheckoutApp({ store, saleId, keys: config.keys, registry, logger, rateLimit, trustProxy: config.trustProxy });
   const ledger = config.databaseUrl
     ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: config.sale.saleId, logger, registry })
     : null;

@@ -34,6 +34,8 @@ export interface Config {
   sale: SaleDefinition;
   admission: AdmissionSettings;
   redisUrl: string | null;
+  /** REDIS_URL names one node of a Redis Cluster, from which the client learns the rest. */
+  redisCluster: boolean;
   databaseUrl: string | null;
   rateLimitPerMinute: number;
   adminToken: string;
@@ -43,6 +45,8 @@ export interface Config {
   generated: { adminToken: boolean; queueTokenSecret: boolean; keys: boolean };
   port: number;
   host: string;
+  /** Express's "trust proxy": whose X-Forwarded-For to believe, so per-IP limits see the shopper behind a load balancer. */
+  trustProxy: boolean | number | string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -107,6 +111,8 @@ export function loadConfig(env: Env, mode: ProcessMode, now: number = Date.now()
   };
 
   const redisUrl = parse<string | null>('REDIS_URL', url(['redis:', 'rediss:']), null);
+  const redisCluster = parse('REDIS_CLUSTER', flag, false);
+  if (redisCluster && redisUrl === null) throw new ConfigError('REDIS_CLUSTER', 'needs REDIS_URL to name one node of the cluster');
   const databaseUrl = parse<string | null>('DATABASE_URL', url(['postgres:', 'postgresql:']), null);
   const split = mode !== 'all-in-one';
   if (split && redisUrl === null) throw new ConfigError('REDIS_URL', `is required for the ${mode} service (split mode needs Redis)`);
@@ -123,6 +129,7 @@ export function loadConfig(env: Env, mode: ProcessMode, now: number = Date.now()
     sale,
     admission,
     redisUrl,
+    redisCluster,
     databaseUrl,
     rateLimitPerMinute: parse('RATE_LIMIT_PER_MINUTE', count, 300),
     adminToken: adminTokenValue ?? randomBytes(24).toString('base64url'),
@@ -131,6 +138,7 @@ export function loadConfig(env: Env, mode: ProcessMode, now: number = Date.now()
     generated: { adminToken: adminTokenValue === null, queueTokenSecret: queueSecretValue === null, keys: loaded.generated },
     port: parse('PORT', z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535, 'must be a port number'), 3000),
     host: parse('HOST', z.string(), '127.0.0.1'),
+    trustProxy: parse<boolean | number | string>('TRUST_PROXY', trustProxy, false),
     logLevel: parse(
       'LOG_LEVEL',
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }),
@@ -186,6 +194,22 @@ function withConfigError<T>(variable: string, load: () => T): T {
 
 const count = z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0, 'must not be negative');
 const positiveCount = count.min(1, 'must be at least 1');
+const flag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1');
+
+/**
+ * A hop count ("1": the load balancer in front), or a comma-separated list of the proxies'
+ * addresses or subnets, or Express's names for them (loopback, linklocal, uniquelocal).
+ */
+const trustProxy = z
+  .string()
+  .regex(
+    /^[\w.:/]+(\s*,\s*[\w.:/]+)*$/,
+    'must be a hop count, or a comma-separated list of addresses, subnets or loopback/linklocal/uniquelocal',
+  )
+  .transform((value) => (/^\d+$/.test(value) ? Number(value) : value));
+
 const saleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
 
 /** ISO-8601 instants with a date and a time zone, so every instance reads the same moment. */

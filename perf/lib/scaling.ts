@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import { saleKeys, saleScriptSource } from '@flashsale/common';
+import { PREQUEUE_BAND, saleKeys, saleScriptSource } from '@flashsale/common';
 import type { RedisServer } from '../../tests/helpers/redis-server';
 import { generateKey } from '../../tests/helpers/sale-harness';
 import { cpuShares } from './cpu';
@@ -106,32 +106,87 @@ async function measureInstances(instances: number, round: number, privatePem: st
 }
 
 /**
- * The purchase script alone against the same Redis (AOF, fsync always), from redis-benchmark's
- * own clients: 50 connections, each command a new shopper (__rand_int__), one at a time per
- * connection and then 16 pipelined. No HTTP, no JWT: what one shard can do at most.
+ * The sale's hot scripts alone against the same Redis (AOF, fsync always), from redis-benchmark's
+ * own clients, 50 connections, one command at a time per connection and then 16 pipelined. No
+ * HTTP, no JWT: what one shard can do at most.
+ * - purchase-5.lua: each command a new shopper buying (__rand_int__);
+ * - queueState-8.lua: each command a new shopper joining the line;
+ * - queuePositions-1.lua: 100 positions per command, as the live ticker asks in batches, on a line
+ *   of 1,000,000 shoppers (redis-benchmark's __rand_int__ is 12 digits, zero-padded).
  */
 async function shardCeiling(redis: RedisServer): Promise<void> {
-  const source = saleScriptSource('purchase-5.lua');
-  const sha = createHash('sha1').update(source).digest('hex');
-  const client = redis.client();
   const keys = saleKeys('bench-shard');
+  const scripts = ['purchase-5.lua', 'queueState-8.lua', 'queuePositions-1.lua'];
+  const sha = new Map(scripts.map((file) => [file, createHash('sha1').update(saleScriptSource(file)).digest('hex')]));
+  const client = redis.client();
   try {
-    await client.script('LOAD', source);
+    for (const file of scripts) await client.script('LOAD', saleScriptSource(file));
     const now = Date.now();
-    await client.hset(keys.sale, { saleId: 'bench-shard', stock: 1e9, remaining: 1e9, startsAt: now - 60_000, endsAt: now + 3_600_000 });
+    await client.hset(keys.sale, {
+      saleId: 'bench-shard',
+      stock: 1e9,
+      remaining: 1e9,
+      startsAt: now - 60_000,
+      endsAt: now + 3_600_000,
+      queueOpensAt: now - 120_000,
+    });
+    const line = `${keys.queue}:positions`;
+    await client.eval("for i = 1, 1000000 do redis.call('ZADD', KEYS[1], i, string.format('p%012d', i)) end return 1", 1, line);
   } finally {
     client.disconnect();
   }
   const expiry = String(Date.now() + 3_600_000);
-  const command = ['EVALSHA', sha, '5', keys.sale, keys.orders, keys.orderLog, keys.active, keys.admissionTokens];
-  const args = [...command, 'user:__rand_int__', 'order:__rand_int__', expiry, ''];
-  console.log('\n| redis-benchmark: purchase-5.lua, AOF fsync always | purchases/s |\n|---|---|');
-  for (const pipeline of [1, 16]) {
-    const { stdout } = await run('redis-benchmark', [
-      ...['-h', '127.0.0.1', '-p', String(redis.port), '-c', '50', '-n', '200000', '-r', '1000000000', '-P', String(pipeline), '-q'],
-      ...args,
-    ]);
-    const rate = /([\d.]+) requests per second/.exec(stdout)?.[1] ?? '?';
-    console.log(`| 50 clients, pipeline ${pipeline} | ${Math.round(Number(rate))} |`);
+  const { sale, orders, orderLog, active, admissionTokens, queue, admission, present, presence } = keys;
+  const rows: Array<{ name: string; perCommand: number; commands: number; args: string[] }> = [
+    {
+      name: 'purchase-5.lua (purchases/s)',
+      perCommand: 1,
+      commands: 200_000,
+      args: ['EVALSHA', sha.get('purchase-5.lua') ?? '', '5', sale, orders, orderLog, active, admissionTokens].concat([
+        'user:__rand_int__',
+        'order:__rand_int__',
+        expiry,
+        '',
+      ]),
+    },
+    {
+      name: 'queueState-8.lua join (joins/s)',
+      perCommand: 1,
+      commands: 200_000,
+      args: [
+        'EVALSHA',
+        sha.get('queueState-8.lua') ?? '',
+        '8',
+        sale,
+        orders,
+        queue,
+        active,
+        admissionTokens,
+        admission,
+        present,
+        presence,
+      ].concat(['joiner:__rand_int__', 'join', String(PREQUEUE_BAND), '', '30000']),
+    },
+    {
+      name: 'queuePositions-1.lua, 100 a call (positions/s)',
+      perCommand: 100,
+      commands: 20_000,
+      args: ['EVALSHA', sha.get('queuePositions-1.lua') ?? '', '1', `${queue}:positions`].concat(
+        Array.from({ length: 100 }, () => 'p__rand_int__'),
+      ),
+    },
+  ];
+  console.log('\n| redis-benchmark, AOF fsync always, 50 clients | one at a time | 16 pipelined |\n|---|---|---|');
+  for (const row of rows) {
+    const rates: number[] = [];
+    for (const pipeline of [1, 16]) {
+      const { stdout } = await run('redis-benchmark', [
+        ...['-h', '127.0.0.1', '-p', String(redis.port), '-c', '50', '-n', String(row.commands)],
+        ...['-r', row.perCommand === 1 ? '1000000000' : '1000000', '-P', String(pipeline), '-q'],
+        ...row.args,
+      ]);
+      rates.push(Number(/([\d.]+) requests per second/.exec(stdout)?.[1] ?? NaN) * row.perCommand);
+    }
+    console.log(`| ${row.name} | ${rates.map((rate) => Math.round(rate).toLocaleString('en-US')).join(' | ')} |`);
   }
 }

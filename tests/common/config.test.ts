@@ -29,8 +29,10 @@ describe('configuration', () => {
     });
     expect(config).toMatchObject({
       redisUrl: null,
+      redisCluster: false,
       databaseUrl: null,
       rateLimitPerMinute: 300,
+      trustProxy: false,
       port: 3000,
       host: '127.0.0.1',
       logLevel: 'info',
@@ -54,6 +56,7 @@ describe('configuration', () => {
       PRESENCE_GRACE_SECONDS: '10',
       QUEUE_IDLE_TIMEOUT_SECONDS: '60',
       REDIS_URL: 'redis://localhost:6380',
+      REDIS_CLUSTER: 'true',
       DATABASE_URL: 'postgres://postgres@localhost/orders',
       RATE_LIMIT_PER_MINUTE: '0',
       ADMIN_TOKEN: 'a-long-enough-admin-token',
@@ -61,6 +64,7 @@ describe('configuration', () => {
       JWT_PRIVATE_KEY: privatePem,
       PORT: '8080',
       HOST: '0.0.0.0',
+      TRUST_PROXY: '1',
       LOG_LEVEL: 'warn',
     });
     expect(config.sale).toEqual({
@@ -81,7 +85,9 @@ describe('configuration', () => {
     });
     expect(config).toMatchObject({
       redisUrl: 'redis://localhost:6380',
+      redisCluster: true,
       rateLimitPerMinute: 0,
+      trustProxy: 1,
       adminToken: 'a-long-enough-admin-token',
       port: 8080,
       host: '0.0.0.0',
@@ -104,6 +110,9 @@ describe('configuration', () => {
     [{ ADMISSION_TOKEN_TTL_SECONDS: '0' }, 'ADMISSION_TOKEN_TTL_SECONDS'],
     [{ OVERBOOK: '0.5' }, 'OVERBOOK'],
     [{ REDIS_URL: 'http://localhost' }, 'REDIS_URL'],
+    [{ REDIS_CLUSTER: 'yes' }, 'REDIS_CLUSTER'],
+    [{ REDIS_CLUSTER: 'true' }, 'REDIS_CLUSTER'],
+    [{ TRUST_PROXY: 'the balancer' }, 'TRUST_PROXY'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ PORT: '70000' }, 'PORT'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
@@ -114,6 +123,11 @@ describe('configuration', () => {
   ])('refuses %j with one message naming %s', (env, variable) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  test("TRUST_PROXY takes a hop count or the proxies' addresses, as Express does", () => {
+    expect(load({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(load({ TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).toBe('10.0.0.0/8, loopback');
   });
 
   test('never repeats a secret in its message', () => {

@@ -1,4 +1,5 @@
 import type { InitialAdmission, QueueStore, SaleDefinition, SaleStore } from '@flashsale/common';
+import { useRedisCluster } from '../helpers/redis-cluster';
 import { useRedisServer } from '../helpers/redis-server';
 import { createSaleStore, manualClock, saleDefinition, T0, type StoreKind } from '../helpers/sale-harness';
 
@@ -7,6 +8,7 @@ import { createSaleStore, manualClock, saleDefinition, T0, type StoreKind } from
  * passed over but keep their place, come first when they return, and leave after the idle timeout.
  */
 const redisServer = useRedisServer();
+const redisCluster = useRedisCluster();
 
 const TTL = 120_000;
 const GRACE = 30_000;
@@ -14,7 +16,7 @@ const IDLE = 600_000;
 /** The admission order each store produced in the random fairness run, to compare the two. */
 const fairnessRuns = new Map<StoreKind, string[]>();
 
-describe.each<StoreKind>(['memory', 'redis'])('presence on the %s store', (kind) => {
+describe.each<StoreKind>(['memory', 'redis', 'redis-cluster'])('presence on the %s store', (kind) => {
   const stores: Array<SaleStore & QueueStore> = [];
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
@@ -24,7 +26,7 @@ describe.each<StoreKind>(['memory', 'redis'])('presence on the %s store', (kind)
     const clock = manualClock();
     const definition = saleDefinition(sale);
     const presence = { graceMs: GRACE, idleTimeoutMs: IDLE };
-    const store = await createSaleStore(kind, definition, { redis: redisServer(), clock, admission, presence });
+    const store = await createSaleStore(kind, definition, { redis: redisServer(), cluster: redisCluster(), clock, admission, presence });
     stores.push(store);
     return { store, clock, sale: definition };
   }

@@ -1,23 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { InitialAdmission, QueueStore, SaleDefinition, SaleStore } from '@flashsale/common';
+import { useRedisCluster } from '../helpers/redis-cluster';
 import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, manualClock, saleDefinition, T0, type StoreKind } from '../helpers/sale-harness';
+import { createSaleStore, manualClock, saleDefinition, T0, TEST_ADMISSION, type StoreKind } from '../helpers/sale-harness';
 
 /** The queue and admission contract: MemoryStore and RedisStore behave the same. */
 const redisServer = useRedisServer();
+const redisCluster = useRedisCluster();
 
 const TTL = 120_000;
 
-describe.each<StoreKind>(['memory', 'redis'])('the %s queue', (kind) => {
+describe.each<StoreKind>(['memory', 'redis', 'redis-cluster'])('the %s queue', (kind) => {
   const stores: Array<SaleStore & QueueStore> = [];
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
   });
 
-  async function open(sale: Partial<SaleDefinition> = {}, admission: Partial<InitialAdmission> = {}) {
+  async function open(sale: Partial<SaleDefinition> = {}, admission: Partial<InitialAdmission> | null = {}) {
     const clock = manualClock();
     const definition = saleDefinition(sale);
-    const store = await createSaleStore(kind, definition, { redis: redisServer(), clock, admission });
+    const store = await createSaleStore(kind, definition, { redis: redisServer(), cluster: redisCluster(), clock, admission });
     stores.push(store);
     return { store, clock, sale: definition };
   }
@@ -114,6 +116,15 @@ describe.each<StoreKind>(['memory', 'redis'])('the %s queue', (kind) => {
     const resumed = await runAdmissions(store, clock, 1000);
     expect(resumed.length).toBeGreaterThanOrEqual(19);
     expect(resumed.length).toBeLessThanOrEqual(21);
+  });
+
+  test('a checkout that creates the sale first leaves admission to the first waiting room, whose settings hold', async () => {
+    const { store, clock, sale } = await open({}, null);
+    await store.initSale(sale, { ...TEST_ADMISSION, ratePerMinute: 60, maxActive: 4 });
+    await store.initSale(sale, { ...TEST_ADMISSION, ratePerMinute: 6000 });
+    expect(await store.getAdmissionControl()).toEqual({ ratePerMinute: 60, paused: false, maxActive: 4, overbook: 1 });
+    await joinAll(store, 10);
+    expect(await runAdmissions(store, clock, 3_000)).toEqual(['shopper-0', 'shopper-1', 'shopper-2']);
   });
 
   test('keeps active admissions within the remaining stock, and a purchase frees a slot', async () => {

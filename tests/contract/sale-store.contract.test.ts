@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PurchaseRequest, SaleDefinition, SaleStore } from '@flashsale/common';
+import { useRedisCluster } from '../helpers/redis-cluster';
 import { useRedisServer } from '../helpers/redis-server';
 import { createSaleStore, manualClock, saleDefinition, T0, TEST_ADMISSION, type StoreKind } from '../helpers/sale-harness';
 
@@ -7,6 +8,7 @@ import { createSaleStore, manualClock, saleDefinition, T0, TEST_ADMISSION, type 
  * The store contract: MemoryStore and RedisStore must behave the same. Every case runs on both.
  */
 const redisServer = useRedisServer();
+const redisCluster = useRedisCluster();
 
 const HOUR = 3_600_000;
 
@@ -14,7 +16,7 @@ function request(userId: string, tokenExpiresAt = T0 + 10 * HOUR): PurchaseReque
   return { userId, orderId: randomUUID(), tokenExpiresAt };
 }
 
-describe.each<StoreKind>(['memory', 'redis'])('the %s store', (kind) => {
+describe.each<StoreKind>(['memory', 'redis', 'redis-cluster'])('the %s store', (kind) => {
   const stores: SaleStore[] = [];
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
@@ -23,7 +25,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the %s store', (kind) => {
   async function open(overrides: Partial<SaleDefinition> = {}) {
     const clock = manualClock();
     const sale = saleDefinition(overrides);
-    const store = await createSaleStore(kind, sale, { redis: redisServer(), clock });
+    const store = await createSaleStore(kind, sale, { redis: redisServer(), cluster: redisCluster(), clock });
     stores.push(store);
     return { store, clock, sale };
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import type { SaleDefinition } from '@flashsale/common';
 import { ADMIN_TOKEN, QUEUE_TOKEN_SECRET } from './waiting-room-harness';
@@ -82,4 +82,13 @@ export function saleProcessEnv(
     LOG_LEVEL: 'info',
     ...extra,
   };
+}
+
+/**
+ * A checkout instance's environment from a sale's process environment: as in production, the
+ * public key only (its start refuses the private key), and none of the waiting room's secrets.
+ */
+export function checkoutProcessEnv(env: Record<string, string>, privateKey: KeyObject): Record<string, string> {
+  const { JWT_PRIVATE_KEY: _signing, QUEUE_TOKEN_SECRET: _queue, ADMIN_TOKEN: _admin, ...shared } = env;
+  return { ...shared, JWT_PUBLIC_KEY: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString() };
 }

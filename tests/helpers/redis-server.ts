@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
 export interface RedisServerOptions {
   /** Append-only file with this fsync policy; absent means no persistence at all. */
   appendfsync?: 'always' | 'everysec';
+  /** A node of a Redis Cluster (see redis-cluster.ts), which keeps its cluster state in its directory. */
+  cluster?: boolean;
 }
 
 /**
@@ -47,9 +49,12 @@ export class RedisServer {
     const persistence = this.options.appendfsync
       ? ['--appendonly', 'yes', '--appendfsync', this.options.appendfsync]
       : ['--appendonly', 'no'];
+    const cluster = this.options.cluster
+      ? ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(this.dir, 'nodes.conf'), '--cluster-node-timeout', '2000']
+      : [];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', ...persistence],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', ...persistence, ...cluster],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

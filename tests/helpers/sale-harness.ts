@@ -20,9 +20,11 @@ import {
   type SaleStore,
   type SigningKeys,
 } from '@flashsale/common';
+import type { RedisCluster } from './redis-cluster';
 import type { RedisServer } from './redis-server';
 
-export type StoreKind = 'memory' | 'redis';
+/** The embedded store, RedisStore on one server, and RedisStore on a three-master Redis Cluster. */
+export type StoreKind = 'memory' | 'redis' | 'redis-cluster';
 
 /** A fixed instant the tests stand at, far from any real clock, so nothing depends on the date. */
 export const T0 = Date.parse('2030-01-01T12:00:00.000Z');
@@ -55,6 +57,11 @@ export function saleDefinition(overrides: Partial<SaleDefinition> = {}): SaleDef
   };
 }
 
+/** A sale on the real clock that started a second ago and lasts an hour, with the queue open: for tests of real processes. */
+export function activeSale(overrides: Partial<SaleDefinition> = {}): SaleDefinition {
+  return saleDefinition({ startsAt: Date.now() - 1_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0, ...overrides });
+}
+
 /** Admission as the SPEC's defaults set it, but in join order so tests can predict it. */
 export const TEST_ADMISSION: InitialAdmission = { prequeueOrder: 'fifo', ratePerMinute: 600, maxActive: null, overbook: 1 };
 
@@ -62,14 +69,23 @@ export const TEST_ADMISSION: InitialAdmission = { prequeueOrder: 'fifo', ratePer
 export async function createSaleStore(
   kind: StoreKind,
   sale: SaleDefinition,
-  options: { redis?: RedisServer; clock?: Clock; admission?: Partial<InitialAdmission>; presence?: PresencePolicy } = {},
+  options: {
+    redis?: RedisServer;
+    cluster?: RedisCluster;
+    clock?: Clock;
+    /** null: created as a checkout instance creates it, with the admission settings left unset. */
+    admission?: Partial<InitialAdmission> | null;
+    presence?: PresencePolicy;
+  } = {},
 ): Promise<SaleStore & QueueStore> {
   let store: SaleStore & QueueStore;
   if (kind === 'memory') {
     store = new MemoryStore(sale.saleId, options.clock ?? manualClock(), options.presence);
   } else {
-    if (!options.redis) throw new Error("a Redis store needs the test file's RedisServer");
-    const client = createRedisClient(options.redis.url);
+    const server = kind === 'redis' ? options.redis : options.cluster;
+    if (!server) throw new Error(`a ${kind} store needs the test file's server`);
+    // The product's own client: fail-fast, and for the cluster the Cluster client it uses with REDIS_CLUSTER.
+    const client = createRedisClient(server.url, kind === 'redis-cluster');
     client.on('error', () => undefined);
     await connectRedis(client, 5_000);
     store = new RedisStore(client, sale.saleId, {
@@ -77,7 +93,7 @@ export async function createSaleStore(
       ...(options.presence && { presence: options.presence }),
     });
   }
-  await store.initSale(sale, { ...TEST_ADMISSION, ...options.admission });
+  await store.initSale(sale, options.admission === null ? null : { ...TEST_ADMISSION, ...options.admission });
   return store;
 }
 

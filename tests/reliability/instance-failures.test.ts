@@ -8,7 +8,7 @@ import { createAdmissionTokenSigner, type AdminStateAnswer, type SaleDefinition 
 import { saleProcessEnv, startAllInOne, startService, WAITING_ROOM_ENTRY, type RunningProcess } from '../helpers/all-in-one';
 import { usePostgresCluster } from '../helpers/postgres';
 import { freePort, RedisServer, useRedisServer } from '../helpers/redis-server';
-import { generateKey, saleDefinition } from '../helpers/sale-harness';
+import { activeSale, generateKey } from '../helpers/sale-harness';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { admin, call, eventually, join, lookUp, inPool, openSocket, type ShopperSocket } from '../helpers/waiting-room-harness';
 
@@ -54,9 +54,6 @@ async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promi
     clearTimeout(timer);
   }
 }
-
-const activeSale = (overrides: Partial<SaleDefinition> = {}) =>
-  saleDefinition({ startsAt: Date.now() - 1_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0, ...overrides });
 
 const processEnv = (sale: SaleDefinition, redisUrl: string, extra: Record<string, string> = {}) =>
   saleProcessEnv(sale, redisUrl, signingKey, extra);

@@ -6,7 +6,7 @@ import { createAdmissionTokenSigner, saleKeys, type QueueAdmittedEvent } from '@
 import { saleProcessEnv, startAllInOne, type RunningProcess } from '../helpers/all-in-one';
 import { usePostgresCluster } from '../helpers/postgres';
 import { useRedisServer } from '../helpers/redis-server';
-import { generateKey, purchase, saleDefinition } from '../helpers/sale-harness';
+import { activeSale, generateKey, purchase } from '../helpers/sale-harness';
 import { eventually, inPool, type ShopperSocket } from '../helpers/waiting-room-harness';
 import { auditSale, checkInvariants, formatAudit, type AuditInput, type AuditReport, type ShopperLog } from './audit';
 
@@ -59,7 +59,7 @@ let report: AuditReport;
 let auditInput: AuditInput;
 
 test('3,000 shoppers through the whole flow, a duplicate storm and a late crowd: the audit finds all six invariants hold', async () => {
-  const sale = saleDefinition({ stock: STOCK, startsAt: Date.now() - 1_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });
+  const sale = activeSale({ stock: STOCK });
   const env = saleProcessEnv(sale, redisServer().url, privateKey, {
     DATABASE_URL: cluster().url,
     ADMISSION_RATE_PER_MINUTE: '30000',

@@ -1,5 +1,4 @@
 import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { mountCheckout, startLedger } from '@flashsale/checkout';
 import {
@@ -10,8 +9,10 @@ import {
   createRateLimit,
   closeAdapterClients,
   ADMIN_LOGIN_ATTEMPTS,
+  createAdapterClients,
   createRedisClient,
   createStore,
+  type RedisConnection,
   serve,
   type Config,
 } from '@flashsale/common';
@@ -31,15 +32,14 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
   }
 
   // Side connections: the rate limit's counters, and the adapter's publisher and subscriber.
-  let limits: Redis | null = null;
-  let publisher: Redis | undefined;
-  let subscriber: Redis | undefined;
+  let limits: RedisConnection | null = null;
+  let publisher: RedisConnection | undefined;
+  let subscriber: RedisConnection | undefined;
   if (config.redisUrl) {
-    limits = createRedisClient(config.redisUrl);
+    limits = createRedisClient(config.redisUrl, config.redisCluster);
     limits.on('error', () => undefined);
     await connectRedis(limits, 30_000);
-    publisher = new Redis(config.redisUrl);
-    subscriber = publisher.duplicate();
+    ({ publisher, subscriber } = createAdapterClients(config.redisUrl, config.redisCluster));
     for (const client of [publisher, subscriber])
       client.on('error', (error: Error) => logger.warn({ err: error.message }, 'socket adapter redis error'));
   }
@@ -59,7 +59,7 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
     registry,
     logger,
   });
-  const app = createHttpApp({ logger, registry, checkReady: () => store.ping() }, (routes) => {
+  const app = createHttpApp({ logger, registry, checkReady: () => store.ping(), trustProxy: config.trustProxy }, (routes) => {
     // The purchase first: Express tries routes in order, and it is the hottest path.
     if (options.withCheckout) {
       const purchaseRateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
@@ -91,7 +91,7 @@ export async function startWaitingRoomProcess(config: Config, options: { withChe
     {
       url: running.url,
       mode: config.mode,
-      store: config.redisUrl ? 'redis' : 'memory',
+      store: config.redisUrl ? (config.redisCluster ? 'redis-cluster' : 'redis') : 'memory',
       saleId: sale.saleId,
       startsAt: new Date(sale.startsAt).toISOString(),
     },

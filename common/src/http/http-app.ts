@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   registry: Registry;
   /** Resolves when the process can serve (its store answers, it is not draining). */
   checkReady: () => Promise<void>;
+  /** TRUST_PROXY: behind a load balancer, req.ip (and so every per-IP limit) is the shopper's address. */
+  trustProxy?: boolean | number | string;
 }
 
 /**
@@ -32,6 +34,7 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
   app.disable('x-powered-by');
   // API answers are computed per request; an ETag would only cost a hash of every body.
   app.set('etag', false);
+  app.set('trust proxy', options.trustProxy ?? false);
 
   app.use(requestLogging(options.logger));
   app.use(closeWhileDraining);

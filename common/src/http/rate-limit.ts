@@ -1,14 +1,15 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { RedisStore as RateLimitRedisStore, type RedisReply } from 'rate-limit-redis';
 import { errorBody } from '../errors';
+import type { RedisConnection } from '../store/redis/connection';
 
 export interface RateLimitOptions {
   /** Requests per IP per minute; 0 turns the limit off (load tests). */
   perMinute: number;
   /** Shared counters for every instance; null counts in this process (embedded mode). */
-  redis: Redis | null;
+  redis: RedisConnection | null;
   /** Names this limit's counters, so join and purchase are limited separately. */
   name: string;
 }
@@ -38,7 +39,7 @@ export interface FailedAttemptLimitOptions {
   /** Failed attempts (401) per IP in a window before every attempt is refused until it ends. */
   attempts: number;
   windowMs: number;
-  redis: Redis | null;
+  redis: RedisConnection | null;
   name: string;
 }
 
@@ -61,7 +62,7 @@ export function createFailedAttemptLimit(options: FailedAttemptLimitOptions): Re
 }
 
 /** What every limit shares: standard headers, counters in Redis when there is one, and no outage of its own. */
-function shared(redis: Redis | null, name: string) {
+function shared(redis: RedisConnection | null, name: string) {
   return {
     standardHeaders: 'draft-8' as const,
     legacyHeaders: false,
@@ -69,8 +70,20 @@ function shared(redis: Redis | null, name: string) {
     ...(redis && {
       store: new RateLimitRedisStore({
         prefix: `rate-limit:${name}:`,
-        sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+        sendCommand: (command: string, ...args: string[]) => sendCommand(redis, command, args),
       }),
     }),
   };
+}
+
+/**
+ * The counters' commands. On a Redis Cluster a script is loaded on every master, since the
+ * EVALSHA that follows goes to whichever node holds the counter's key.
+ */
+async function sendCommand(redis: RedisConnection, command: string, args: string[]): Promise<RedisReply> {
+  if (redis instanceof Cluster && command.toUpperCase() === 'SCRIPT') {
+    const replies = await Promise.all(redis.nodes('master').map((node) => node.call(command, ...args)));
+    return replies[0] as RedisReply;
+  }
+  return redis.call(command, ...args) as Promise<RedisReply>;
 }

@@ -29,7 +29,10 @@ export function bucketCapacity(ratePerMinute: number): number {
 export function refillBucket(bucket: AdmissionBucket, control: AdmissionControl, now: number): AdmissionBucket {
   if (control.paused || now <= bucket.updatedAt) return { allowance: bucket.allowance, updatedAt: Math.max(now, bucket.updatedAt) };
   const earned = ((now - bucket.updatedAt) * control.ratePerMinute) / 60_000;
-  return { allowance: Math.min(bucketCapacity(control.ratePerMinute), bucket.allowance + earned), updatedAt: now };
+  // Rounded to a billionth, so that ten steps of 0.1 make 1 and not 0.999…: the Redis store keeps
+  // the allowance as a 14-digit string, and both stores must floor it alike.
+  const allowance = Math.round((bucket.allowance + earned) * 1e9) / 1e9;
+  return { allowance: Math.min(bucketCapacity(control.ratePerMinute), allowance), updatedAt: now };
 }
 
 /**

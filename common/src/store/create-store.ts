@@ -11,7 +11,7 @@ export async function createStore(config: Config, logger: Logger): Promise<SaleS
   const { presenceGraceSeconds, idleTimeoutSeconds } = config.admission;
   const presence = { graceMs: presenceGraceSeconds * 1000, idleTimeoutMs: idleTimeoutSeconds * 1000 };
   if (config.redisUrl === null) return new MemoryStore(config.sale.saleId, Date.now, presence);
-  const redis = createRedisClient(config.redisUrl);
+  const redis = createRedisClient(config.redisUrl, config.redisCluster);
   // ioredis reports each failed reconnect; the store's callers answer 503 meanwhile.
   redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
   await connectRedis(redis, 30_000);

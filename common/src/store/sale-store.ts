@@ -29,8 +29,10 @@ export interface SaleStore {
    * Creates the sale if it does not exist yet and returns the sale as stored. The first instance
    * to start defines the sale; later ones adopt it, so a restart never resets the stock. The
    * admission settings are likewise set only where unset, so an operator's changes survive.
+   * A process that does not admit (a checkout instance) passes null and leaves them to the
+   * waiting room, whichever of the two starts first.
    */
-  initSale(definition: SaleDefinition, admission: InitialAdmission): Promise<SaleSnapshot>;
+  initSale(definition: SaleDefinition, admission: InitialAdmission | null): Promise<SaleSnapshot>;
   getSale(): Promise<SaleSnapshot>;
   /** One atomic step: window, token expiry, one per user, stock, then the order is recorded. */
   purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;

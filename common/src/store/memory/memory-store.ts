@@ -26,6 +26,8 @@ interface MemorySale {
   active: Map<string, number>;
   admissionTokens: Map<string, string>;
   control: AdmissionControl;
+  /** Whether a waiting room has set the admission settings yet (a checkout starting first does not). */
+  admissionSet: boolean;
   bucket: AdmissionBucket;
   prequeueSettled: boolean;
   admittedTotal: number;
@@ -59,9 +61,8 @@ export class MemoryStore implements SaleStore, QueueStore {
     private readonly presence: PresencePolicy = DEFAULT_PRESENCE,
   ) {}
 
-  async initSale(definition: SaleDefinition, admission: InitialAdmission): Promise<SaleSnapshot> {
+  async initSale(definition: SaleDefinition, admission: InitialAdmission | null): Promise<SaleSnapshot> {
     if (definition.saleId !== this.saleId) throw new Error(`this store holds sale ${this.saleId}, not ${definition.saleId}`);
-    const { ratePerMinute, maxActive, overbook, prequeueOrder } = admission;
     this.sale ??= {
       definition: { ...definition },
       remaining: definition.stock,
@@ -75,9 +76,10 @@ export class MemoryStore implements SaleStore, QueueStore {
       joinSeq: 0,
       active: new Map(),
       admissionTokens: new Map(),
-      control: { ratePerMinute, paused: false, maxActive, overbook },
+      control: { ratePerMinute: 0, paused: false, maxActive: null, overbook: 1 },
+      admissionSet: false,
       bucket: { allowance: 0, updatedAt: this.clock() },
-      prequeueSettled: prequeueOrder === 'fifo',
+      prequeueSettled: false,
       admittedTotal: 0,
       expiredTotal: 0,
       departures: 0,
@@ -90,6 +92,14 @@ export class MemoryStore implements SaleStore, QueueStore {
       unacknowledged: new Map(),
       ledger: null,
     };
+    // As the Redis store's HSETNX: the first waiting room to start sets them, and only once.
+    if (admission && !this.sale.admissionSet) {
+      const { ratePerMinute, maxActive, overbook, prequeueOrder } = admission;
+      this.sale.control = { ratePerMinute, paused: false, maxActive, overbook };
+      this.sale.admissionSet = true;
+      this.sale.bucket = { allowance: 0, updatedAt: this.clock() };
+      this.sale.prequeueSettled = prequeueOrder === 'fifo';
+    }
     return this.getSale();
   }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import type { Order } from '../../sale/purchase';
 import { saleKeys, type SaleKeys } from '../keys';
 import type { LedgerStats, LoggedOrder, OrderLog } from '../order-log';
@@ -16,7 +16,7 @@ export class RedisOrderLog implements OrderLog {
 
   /** `redis`: a connection of its own (RedisStore.orderLog() duplicates the store's). */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     saleId: string,
   ) {
     this.redis.on('error', () => undefined); // the writer's loop reports and retries

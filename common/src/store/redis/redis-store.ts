@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { SaleDefinition } from '../../config';
 import { StoreUnavailableError } from '../../errors';
 import type { Order, PurchaseOutcome, PurchaseRequest } from '../../sale/purchase';
@@ -10,6 +9,7 @@ import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 import { defineSaleScripts, type SaleScripts } from './scripts';
 import { RedisOrderLog } from './redis-order-log';
+import { duplicateConnection, type RedisConnection } from './connection';
 import type { OrderLog } from '../order-log';
 
 export interface RedisStoreOptions {
@@ -32,7 +32,7 @@ export class RedisStore implements SaleStore, QueueStore {
   private readonly presencePolicy: PresencePolicy;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly saleId: string,
     private readonly options: RedisStoreOptions = {},
   ) {
@@ -41,10 +41,10 @@ export class RedisStore implements SaleStore, QueueStore {
     this.presencePolicy = options.presence ?? DEFAULT_PRESENCE;
   }
 
-  async initSale(definition: SaleDefinition, admission: InitialAdmission): Promise<SaleSnapshot> {
+  async initSale(definition: SaleDefinition, admission: InitialAdmission | null): Promise<SaleSnapshot> {
     if (definition.saleId !== this.saleId) throw new Error(`this store holds sale ${this.saleId}, not ${definition.saleId}`);
     const { saleId, stock, startsAt, endsAt, queueOpensAt } = definition;
-    const { ratePerMinute, maxActive, overbook, prequeueOrder } = admission;
+    const { ratePerMinute = '', maxActive = null, overbook = '', prequeueOrder = '' } = admission ?? {};
     const reply = await this.call(() =>
       this.scripts.initSale(
         this.keys.sale,
@@ -235,7 +235,7 @@ export class RedisStore implements SaleStore, QueueStore {
 
   orderLog(): OrderLog {
     // Its own connection, without the fail-fast command timeout: its reads block.
-    const connection = this.redis.duplicate({
+    const connection = duplicateConnection(this.redis, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: undefined,

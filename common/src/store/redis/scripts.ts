@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import type { PrequeueSettlement } from '../queue-store';
 
 const SCRIPTS_DIR = path.join(__dirname, 'scripts');
@@ -20,9 +20,9 @@ export interface SaleScripts {
     endsAt: number,
     queueOpensAt: number,
     now: string,
-    ratePerMinute: number,
+    ratePerMinute: number | '',
     maxActive: string,
-    overbook: number,
+    overbook: number | '',
     prequeueOrder: string,
   ): Reply;
   readSale(sale: string, now: string): Reply;
@@ -106,7 +106,7 @@ export interface SaleScripts {
  * on NOSCRIPT, so scripts come back by themselves after Redis restarts with an empty cache.
  * The key count comes from the file name, as in BullMQ; `-- @include x` inlines includes/x.lua.
  */
-export function defineSaleScripts(redis: Redis): SaleScripts {
+export function defineSaleScripts(redis: RedisConnection): SaleScripts {
   for (const file of readdirSync(SCRIPTS_DIR)) {
     const match = /^(\w+)-(\d+)\.lua$/.exec(file);
     if (!match) continue;

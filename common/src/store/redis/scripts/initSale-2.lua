@@ -10,7 +10,7 @@
   ARGV[4] endsAt, epoch ms
   ARGV[5] queueOpensAt, epoch ms
   ARGV[6] now override, epoch ms (tests only; empty means Redis TIME)
-  ARGV[7] admission rate per minute
+  ARGV[7] admission rate per minute ('' = leave the admission settings to the waiting room)
   ARGV[8] maxActive ('' = as many as the stock allows)
   ARGV[9] overbook
   ARGV[10] pre-queue order: 'random' or 'fifo'
@@ -27,11 +27,13 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
     'startsAt', ARGV[3], 'endsAt', ARGV[4], 'queueOpensAt', ARGV[5])
 end
 local now = currentTime(ARGV[6])
-redis.call('HSETNX', KEYS[2], 'ratePerMinute', ARGV[7])
-redis.call('HSETNX', KEYS[2], 'paused', '0')
-redis.call('HSETNX', KEYS[2], 'maxActive', ARGV[8])
-redis.call('HSETNX', KEYS[2], 'overbook', ARGV[9])
-redis.call('HSETNX', KEYS[2], 'prequeueSettled', ARGV[10] == 'fifo' and '1' or '0')
-redis.call('HSETNX', KEYS[2], 'allowance', '0')
-redis.call('HSETNX', KEYS[2], 'updatedAt', tostring(now))
+if ARGV[7] ~= '' then
+  redis.call('HSETNX', KEYS[2], 'ratePerMinute', ARGV[7])
+  redis.call('HSETNX', KEYS[2], 'paused', '0')
+  redis.call('HSETNX', KEYS[2], 'maxActive', ARGV[8])
+  redis.call('HSETNX', KEYS[2], 'overbook', ARGV[9])
+  redis.call('HSETNX', KEYS[2], 'prequeueSettled', ARGV[10] == 'fifo' and '1' or '0')
+  redis.call('HSETNX', KEYS[2], 'allowance', '0')
+  redis.call('HSETNX', KEYS[2], 'updatedAt', tostring(now))
+end
 return saleSnapshot(KEYS[1], now)

@@ -9,6 +9,9 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 # The browser tests drive Debian's Chromium (never a downloaded one) at this path.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The deployment test validates docker-compose.yml and deploy/haproxy.cfg with the real tools, no engine needed.
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -12,6 +12,7 @@ import {
   T0,
   type StoreKind,
 } from '../helpers/sale-harness';
+import { eventually } from '../helpers/waiting-room-harness';
 import { duplicateBurst, stampede } from './invariants';
 
 const redisServer = useRedisServer();
@@ -115,6 +116,9 @@ describe('request logs', () => {
       const generated = (await fetch(`${url}/api/purchase`, { method: 'POST' })).headers.get('x-request-id');
       expect(generated).toMatch(/^[0-9a-f-]{36}$/);
 
+      // A line is written on the response's 'finish', which may come just after fetch resolves.
+      const logged = (reqId: string | null) => lines.some((line) => line.includes(`"reqId":"${reqId}"`));
+      await eventually(() => logged('trace-42') && logged(generated), 2_000, 'both request log lines');
       const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(entries).toEqual(
         expect.arrayContaining([

@@ -55,6 +55,9 @@ export class LedgerWriter {
     let backoff = 100;
     while (!this.stopped) {
       try {
+        // Prepared first: it waits for the log's connection, which a reconciliation also reads.
+        if (!this.prepared) await this.log.prepare();
+        this.prepared = true;
         if (Date.now() - this.lastReconcile >= RECONCILE_EVERY_MS) await this.reconcile();
         await this.step();
         backoff = 100;
@@ -70,8 +73,6 @@ export class LedgerWriter {
   /** One batch: what failed before, else what a dead writer left, else what is new. */
   private async step(): Promise<void> {
     if (this.unwritten.length === 0) {
-      if (!this.prepared) await this.log.prepare();
-      this.prepared = true;
       const stale = await this.log.claimStale(this.consumer, CLAIM_IDLE_MS, BATCH);
       this.unwritten = stale.length > 0 ? stale : await this.log.readNew(this.consumer, BATCH, READ_BLOCK_MS);
     }

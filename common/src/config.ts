@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { compile as compileProxyList } from 'proxy-addr';
 import { z } from 'zod';
 import { generateSigningKeys, parsePrivateKey, parsePublicKeys, type SigningKeys } from './tokens/keys';
 
@@ -204,11 +205,21 @@ const flag = z
  */
 const trustProxy = z
   .string()
-  .regex(
-    /^[\w.:/]+(\s*,\s*[\w.:/]+)*$/,
+  .transform((value) => (/^\d+$/.test(value) ? Number(value) : value))
+  .refine(
+    (value) => typeof value === 'number' || compilesAsProxyList(value),
     'must be a hop count, or a comma-separated list of addresses, subnets or loopback/linklocal/uniquelocal',
-  )
-  .transform((value) => (/^\d+$/.test(value) ? Number(value) : value));
+  );
+
+/** Checked with the parser Express itself applies to the setting, so what starts is what it trusts. */
+function compilesAsProxyList(value: string): boolean {
+  try {
+    compileProxyList(value.split(',').map((entry) => entry.trim()));
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const saleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
 

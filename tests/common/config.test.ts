@@ -113,6 +113,8 @@ describe('configuration', () => {
     [{ REDIS_CLUSTER: 'yes' }, 'REDIS_CLUSTER'],
     [{ REDIS_CLUSTER: 'true' }, 'REDIS_CLUSTER'],
     [{ TRUST_PROXY: 'the balancer' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'banana' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/99' }, 'TRUST_PROXY'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ PORT: '70000' }, 'PORT'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],

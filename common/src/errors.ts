@@ -55,3 +55,14 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/**
+ * A service the process needs (Redis, PostgreSQL) could not be reached at start. Start-up prints
+ * its one message and stops, as for a configuration error: a stack trace would say nothing more.
+ */
+export class StartupDependencyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupDependencyError';
+  }
+}

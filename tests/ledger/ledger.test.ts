@@ -1,12 +1,13 @@
-import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { startLedger, type RunningLedger } from '@flashsale/checkout';
 import { createLogger, saleKeys, type SaleDefinition, type SaleStore } from '@flashsale/common';
 import { auditOrders } from '../checkout/invariants';
-import { RedisServer, useRedisServer } from '../helpers/redis-server';
+import { freePort, RedisServer, useRedisServer } from '../helpers/redis-server';
 import { PostgresCluster, usePostgresCluster } from '../helpers/postgres';
-import { CHECKOUT_ENTRY, startService } from '../helpers/all-in-one';
+import { CHECKOUT_ENTRY, checkoutProcessEnv, saleProcessEnv, startService } from '../helpers/all-in-one';
 import { admin, startInstance } from '../helpers/waiting-room-harness';
 import {
   createSaleStore,
@@ -88,6 +89,12 @@ async function ledgerHolds(saleId: string, count: number, withinMs: number, data
     if (rows.length >= count || Date.now() > deadline) return rows;
     await sleep(100);
   }
+}
+
+/** A checkout process's environment for `sale`, as an operator sets it, with its ledger at `databaseUrl`. */
+function checkoutEnv(sale: SaleDefinition, databaseUrl: string): Record<string, string> {
+  const signingKey = testKeys().privateKey as KeyObject;
+  return checkoutProcessEnv(saleProcessEnv(sale, redisServer().url, signingKey, { DATABASE_URL: databaseUrl }), signingKey);
 }
 
 /** `count` distinct shoppers buy at once through checkout. */
@@ -244,18 +251,7 @@ test('a writer process killed in the middle of its work loses nothing and writes
         .map((userId) => store.purchase({ userId, orderId: randomUUID(), tokenExpiresAt: Date.now() + 60_000 })),
     );
   }
-  const publicKey = createPublicKey(testKeys().privateKey as KeyObject)
-    .export({ type: 'spki', format: 'pem' })
-    .toString();
-  const env = {
-    REDIS_URL: redisServer().url,
-    DATABASE_URL: database(),
-    JWT_PUBLIC_KEY: publicKey,
-    SALE_ID: sale.saleId,
-    SALE_STARTS_AT: new Date(sale.startsAt).toISOString(),
-    SALE_ENDS_AT: new Date(sale.endsAt).toISOString(),
-    SALE_STOCK: String(sale.stock),
-  };
+  const env = checkoutEnv(sale, database());
 
   const first = await startService(CHECKOUT_ENTRY, env);
   closers.push(async () => void (await first.stop()));
@@ -279,3 +275,39 @@ test('a writer process killed in the middle of its work loses nothing and writes
   expect(stats?.pending).toBe(0);
   expect(stats?.written).toBeLessThanOrEqual(users.length);
 }, 60_000);
+
+describe('a checkout process starting before its PostgreSQL', () => {
+  test('waits for a PostgreSQL still coming up, then writes its orders', async () => {
+    // The ledger's address refuses connections for 1.5 s, then forwards to the real PostgreSQL.
+    const port = await freePort();
+    const forwarder = createServer((client) => {
+      const upstream = connect(Number(new URL(database()).port), '127.0.0.1');
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+    closers.push(() => new Promise((resolve) => forwarder.close(() => resolve())));
+    const late = new URL(database());
+    late.port = String(port);
+
+    const sale = openSale({ stock: 5 });
+    const starting = startService(CHECKOUT_ENTRY, checkoutEnv(sale, late.toString()));
+    await sleep(1_500);
+    forwarder.listen(port, '127.0.0.1');
+    const checkout = await starting;
+    closers.push(async () => void (await checkout.stop()));
+    expect(checkout.output()).toContain('waiting for PostgreSQL');
+
+    const answers = await buyers(checkout, sale, 5, 'late');
+    expect(answers.every(({ answer }) => answer.status === 201)).toBe(true);
+    expect(await ledgerHolds(sale.saleId, 5, 5_000)).toHaveLength(5);
+  });
+
+  test('stops at once, with one line, when PostgreSQL refuses it', async () => {
+    const missing = new URL(database());
+    missing.pathname = '/no_such_database';
+    await expect(startService(CHECKOUT_ENTRY, checkoutEnv(openSale(), missing.toString()))).rejects.toThrow(
+      /^exited with 1:\nPostgreSQL \(DATABASE_URL\) refused the ledger migration: database "no_such_database" does not exist\n$/,
+    );
+  });
+});

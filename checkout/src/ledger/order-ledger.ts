@@ -1,23 +1,45 @@
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { Pool } from 'pg';
-import type { Logger, Order } from '@flashsale/common';
+import { StartupDependencyError, type Logger, type Order } from '@flashsale/common';
 
 /** The migrations beside the package: checkout/migrations, from src/ledger or dist/ledger alike. */
 const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
 
+/** Errors of a PostgreSQL that is not (yet) there, worth waiting out at start; anything else is final. */
+const NOT_YET_REACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', '57P03']);
+
 /**
  * Brings the ledger's schema up to date with node-pg-migrate. Its advisory lock lets several
  * processes start at once: one migrates, the others wait and find nothing left to do.
+ * A PostgreSQL still starting is waited for, up to `timeoutMs`, as Redis is.
  */
-export async function migrateLedger(databaseUrl: string, logger: Logger): Promise<void> {
-  await runner({
-    databaseUrl,
-    dir: MIGRATIONS_DIR,
-    direction: 'up',
-    migrationsTable: 'pgmigrations',
-    log: (message) => logger.debug({ migration: message }, 'ledger migration'),
-  });
+export async function migrateLedger(databaseUrl: string, logger: Logger, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await runner({
+        databaseUrl,
+        dir: MIGRATIONS_DIR,
+        direction: 'up',
+        migrationsTable: 'pgmigrations',
+        log: (message) => logger.debug({ migration: message }, 'ledger migration'),
+      });
+      return;
+    } catch (error) {
+      const { code, message } = error as { code?: string; message: string };
+      if (code === undefined || !NOT_YET_REACHABLE.has(code)) {
+        throw new StartupDependencyError(`PostgreSQL (DATABASE_URL) refused the ledger migration: ${message}`);
+      }
+      if (Date.now() >= deadline) {
+        throw new StartupDependencyError(
+          `PostgreSQL (DATABASE_URL) could not be reached within ${timeoutMs / 1000} s (last error: ${message})`,
+        );
+      }
+      logger.warn({ err: message }, 'waiting for PostgreSQL');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /** The `orders` table of PostgreSQL, written in batches; writing an order again changes nothing. */

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { ConfigError } from '../config';
+import { StartupDependencyError } from '../errors';
 import type { Logger } from '../logger';
 
 /** Longest a SIGTERM may take before the process exits anyway. */
@@ -76,12 +77,15 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
   return { server, url, shutdown };
 }
 
-/** Runs a process entry point: a configuration error prints its one message; anything else, its stack. */
+/**
+ * Runs a process entry point: a configuration error or an unreachable dependency prints its one
+ * message; anything else, its stack.
+ */
 export function runMain(main: () => Promise<void>): void {
   Promise.resolve()
     .then(main)
     .catch((error: unknown) => {
-      if (error instanceof ConfigError) {
+      if (error instanceof ConfigError || error instanceof StartupDependencyError) {
         process.stderr.write(`${error.message}\n`);
       } else {
         process.stderr.write(`Fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

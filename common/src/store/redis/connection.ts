@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { StartupDependencyError } from '../../errors';
 
 /**
  * Options for a Redis client that fails fast instead of hanging a shopper's request:
@@ -79,20 +80,27 @@ export function createAdapterClients(url: string, cluster: boolean): { publisher
 
 /**
  * Connects, and keeps trying while Redis is not there yet (it may still be starting, or loading
- * its append-only file), until `timeoutMs` has passed.
+ * its append-only file), until `timeoutMs` has passed; then fails with the last connection error.
  */
 export async function connectRedis(redis: RedisConnection, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
+  let lastError = '';
+  const noteError = (error: Error) => (lastError = error.message);
+  redis.on('error', noteError);
   const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
   if (redis.status === 'wait') redis.connect().catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not become ready within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => {
+      const why = lastError ? ` (last error: ${lastError})` : '';
+      reject(new StartupDependencyError(`Redis (REDIS_URL) did not become ready within ${timeoutMs / 1000} s${why}`));
+    }, timeoutMs);
   });
   try {
     await Promise.race([ready, timeout]);
   } finally {
     clearTimeout(timer);
+    redis.off('error', noteError);
   }
 }
 

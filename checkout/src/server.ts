@@ -19,9 +19,7 @@ runMain(async () => {
   const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
   const { saleId } = config.sale;
   const app = createCheckoutApp({ store, saleId, keys: config.keys, registry, logger, rateLimit, trustProxy: config.trustProxy });
-  const ledger = config.databaseUrl
-    ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: config.sale.saleId, logger, registry })
-    : null;
+  const ledger = config.databaseUrl ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId, logger, registry }) : null;
   const running = await serve(app, {
     port: config.port,
     host: config.host,
@@ -32,5 +30,5 @@ runMain(async () => {
       limits.disconnect();
     },
   });
-  logger.info({ url: running.url, saleId: config.sale.saleId }, 'checkout listening');
+  logger.info({ url: running.url, saleId }, 'checkout listening');
 });

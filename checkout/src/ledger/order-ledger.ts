@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runner } from 'node-pg-migrate';
 import { Pool } from 'pg';
 import { StartupDependencyError, type Logger, type Order } from '@flashsale/common';
@@ -37,7 +38,7 @@ export async function migrateLedger(databaseUrl: string, logger: Logger, timeout
         );
       }
       logger.warn({ err: message }, 'waiting for PostgreSQL');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { RedisConnection } from './connection';
+import { connectRedis, type RedisConnection } from './connection';
 import type { Order } from '../../sale/purchase';
 import { saleKeys, type SaleKeys } from '../keys';
 import type { LedgerStats, LoggedOrder, OrderLog } from '../order-log';
@@ -86,16 +86,9 @@ export class RedisOrderLog implements OrderLog {
     this.redis.disconnect();
   }
 
-  private async ready(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    if (this.redis.status === 'wait') this.redis.connect().catch(() => undefined);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('Redis did not become ready for the order log')), 30_000);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  /** The order log's own connection, once it is up (it connects lazily, or is reconnecting). */
+  private ready(): Promise<void> {
+    return connectRedis(this.redis, 30_000);
   }
 }
 

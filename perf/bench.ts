@@ -11,11 +11,13 @@
  *   to reach all of them, and the memory each socket costs.
  * - presence: admissions per second of the admission step with 20,000 waiting and half of them
  *   absent, as a ratio to the same line all present.
+ * - estimate: how far the estimated wait pushed after the start and after a resume is from the
+ *   wait that followed, for a pre-queue of 200 at 600/min.
  * - scale: purchases on 1, 2 and 4 instances behind one Redis, and what that one Redis sustains
  *   of the purchase script alone (redis-benchmark): where a single shard becomes the limit.
  *
  *   npm run bench                         everything: 3 rounds of 6 s per ratio, 10,000 sockets
- *   npm run bench -- --only join          one part (purchase, join, aof, sockets, presence or scale; comma-separated for several)
+ *   npm run bench -- --only join          one part (purchase, join, aof, sockets, presence, estimate or scale; comma-separated for several)
  *   npm run bench -- --rounds 5 --duration 10
  *   npm run bench -- --sockets 2000 --socket-store embedded
  *   npm run bench -- --cpu-prof           also profiles the service of purchase and join (perf/results/) and prints where its CPU went
@@ -25,6 +27,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RedisServer } from '../tests/helpers/redis-server';
 import { benchAof } from './lib/aof';
+import { benchEstimate } from './lib/estimate';
 import { benchJoin } from './lib/join';
 import type { LoadSettings } from './lib/load';
 import { ROOT, startNode } from './lib/processes';
@@ -34,7 +37,7 @@ import { benchPurchase } from './lib/purchase';
 import { benchScaling } from './lib/scaling';
 import { benchSockets } from './lib/sockets';
 
-const PARTS = ['purchase', 'join', 'aof', 'sockets', 'presence', 'scale'] as const;
+const PARTS = ['purchase', 'join', 'aof', 'sockets', 'presence', 'estimate', 'scale'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values: options } = parseArgs({
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
       });
     }
     if (parts.has('presence')) await benchPresence(redis, settings.rounds);
+    if (parts.has('estimate')) await benchEstimate(redis);
     if (parts.has('scale')) await benchScaling(settings, redis);
   } finally {
     await hello?.stop();

@@ -12,6 +12,7 @@ export * from './store/queue-store';
 export * from './queue/admission';
 export * from './queue/queue-state';
 export * from './queue/presence';
+export * from './queue/lottery';
 export * from './store/create-store';
 export * from './store/memory/memory-store';
 export * from './store/redis/redis-store';

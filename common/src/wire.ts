@@ -6,9 +6,13 @@ import type { SaleStatus } from './sale/status';
 import type { ErrorCode } from './errors';
 
 export interface QueuePositionEvent {
-  /** 1-based; counts everyone still waiting ahead, present or not, so it never rises. */
-  position: number;
+  /**
+   * 1-based; counts everyone still waiting ahead, present or not, so it never rises. null in a
+   * random pre-queue before its draw: no number is shown that the draw would change.
+   */
+  position: number | null;
   etaSeconds: number;
+  /** Everyone in the line; before the draw, those in the draw. */
   waiting: number;
 }
 
@@ -55,9 +59,23 @@ export interface ConnectErrorData {
   code: ErrorCode;
 }
 
+/** A waiting shopper's answer. `drawAt` comes only before the draw; `ticket` with every pre-queue place of a random pre-queue. */
+export interface WaitingAnswer {
+  state: 'waiting';
+  userId: string;
+  /** null before the draw of a random pre-queue. */
+  position: number | null;
+  etaSeconds: number;
+  queueToken: string;
+  /** ISO-8601: when the draw orders the pre-queue (the start). Only while position is null. */
+  drawAt?: string;
+  /** The shopper's lottery ticket: random, and never the userId. */
+  ticket?: string;
+}
+
 /** POST /api/queue and GET /api/queue/me. */
 export type QueueAnswer =
-  | { state: 'waiting'; userId: string; position: number; etaSeconds: number; queueToken: string }
+  | WaitingAnswer
   | { state: 'admitted'; userId: string; admissionToken: string; expiresAt: number; queueToken: string }
   | { state: 'purchased'; userId: string; orderId: string; queueToken: string };
 
@@ -79,6 +97,29 @@ export interface SaleAnswer {
   serverTime: string;
   stock: { total: number; remaining: number };
   queue: { waiting: number; admissionRatePerMinute: number; paused: boolean };
+  lottery: LotterySummary;
+}
+
+/**
+ * The pre-queue lottery at a glance. With `random`, the commitment (SHA-256 hex of the secret
+ * seed) is public from the moment the queue opens, and the seed once the pre-queue is drawn.
+ */
+export interface LotterySummary {
+  order: 'random' | 'fifo';
+  commitment?: string;
+  seed?: string;
+}
+
+/** GET /api/sale/lottery: everything needed to recompute the draw. */
+export interface LotteryAnswer {
+  order: 'random' | 'fifo';
+  commitment: string | null;
+  /** null until the draw. */
+  seed: string | null;
+  /** How the order follows from the seed and the tickets, in words. */
+  algorithm: string;
+  /** Every pre-queue ticket in the order drawn; null until the draw. */
+  tickets: string[] | null;
 }
 
 /** The operator's live settings, as GET /api/admin/state and PATCH /api/admin/admission show them. */

@@ -5,7 +5,7 @@ import { OutcomeStatus } from '../../client/src/shopper/OutcomeStatus';
 import { OUTCOME_CODES, outcomeMessage, type Outcome } from '../../client/src/shopper/outcome';
 import { purchaseStep, queueStep, type PurchaseAnswer } from '../../client/src/shopper/answers';
 import type { ApiFailure, ApiResult } from '../../client/src/shared/http';
-import { countdownText, etaWords, queueProgress } from '../../client/src/shopper/eta';
+import { clockTimeText, countdownText, etaWords, queueProgress } from '../../client/src/shopper/eta';
 
 const EXAMPLES: Record<(typeof OUTCOME_CODES)[number], [Outcome, RegExp]> = {
   waiting: [{ code: 'waiting' }, /you are in the queue/i],
@@ -63,12 +63,20 @@ describe('queue answers', () => {
       kind: 'wait',
       position: 4,
       etaSeconds: 30,
+      drawAt: null,
+      ticket: null,
     });
     expect(queueStep(ok({ state: 'admitted', userId: 'a', admissionToken: 'jwt', expiresAt: 5, queueToken: 'q' }), join)).toEqual({
       kind: 'buy',
       admissionToken: 'jwt',
       expiresAt: 5,
     });
+  });
+
+  it('waits without a number in the draw, with the moment of the draw and the ticket', () => {
+    const drawAt = '2030-05-01T10:00:00.000Z';
+    const inDraw = ok({ state: 'waiting', userId: 'a', position: null, etaSeconds: 90, queueToken: 'q', drawAt, ticket: 'ab12' }, 202);
+    expect(queueStep(inDraw, join)).toEqual({ kind: 'wait', position: null, etaSeconds: 90, drawAt: Date.parse(drawAt), ticket: 'ab12' });
   });
 
   it('calls a purchase found at join already_purchased, and the same found on reload purchased', () => {
@@ -144,6 +152,13 @@ describe('words for waiting', () => {
     expect(countdownText(65_000)).toBe('1:05');
     expect(countdownText(3_725_000)).toBe('1:02:05');
     expect(countdownText(-5)).toBe('0:00');
+  });
+
+  it('tells a clock time alone for today, and with its date for another day', () => {
+    const now = new Date(2030, 4, 1, 9, 0).getTime();
+    expect(clockTimeText(new Date(2030, 4, 1, 10, 30).getTime(), now)).not.toMatch(/2030/);
+    expect(clockTimeText(new Date(2030, 4, 1, 10, 30).getTime(), now)).toMatch(/30/);
+    expect(clockTimeText(new Date(2030, 4, 3, 10, 30).getTime(), now)).toMatch(/2030/);
   });
 
   it('measures progress from the first position seen', () => {

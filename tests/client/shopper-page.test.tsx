@@ -1,71 +1,11 @@
 import '@testing-library/jest-dom';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { QueueAnswer, SaleAnswer, SaleStatus } from '@flashsale/common';
+import type { QueueAnswer } from '@flashsale/common';
 import { ShopperPage } from '../../client/src/shopper/ShopperPage';
-import type { ApiFailure, ApiResult } from '../../client/src/shared/http';
+import type { ApiResult } from '../../client/src/shared/http';
 import type { PurchaseAnswer } from '../../client/src/shopper/answers';
-import type { LiveHandlers } from '../../client/src/shopper/live-socket';
-import type { SessionDeps } from '../../client/src/shopper/session';
-import type { ShopperApi } from '../../client/src/shopper/shopper-api';
-
-const PLACE_KEY = 'flashsale.place';
-
-function sale(status: SaleStatus = 'active', remaining = 10): ApiResult<SaleAnswer> {
-  return {
-    ok: true,
-    status: 200,
-    body: {
-      saleId: 'launch',
-      status,
-      startsAt: new Date(Date.now() - 60_000).toISOString(),
-      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
-      serverTime: new Date().toISOString(),
-      stock: { total: 100, remaining },
-      queue: { waiting: 5, admissionRatePerMinute: 60, paused: false },
-    },
-  };
-}
-
-const answer = (body: QueueAnswer): ApiResult<QueueAnswer> => ({ ok: true, status: body.state === 'waiting' ? 202 : 200, body });
-const refusal = (status: number, code: ApiFailure['code'], extra: Partial<ApiFailure> = {}): ApiFailure => ({
-  ok: false,
-  status,
-  code,
-  message: '',
-  retryAfterSeconds: null,
-  orderId: null,
-  ...extra,
-});
-const bought = (orderId: string): ApiResult<PurchaseAnswer> => ({
-  ok: true,
-  status: 201,
-  body: { status: 'purchased', orderId, userId: 'alice', purchasedAt: new Date().toISOString() },
-});
-
-/** A stand-in API and socket: each test says what the server answers. */
-function harness(overrides: Partial<ShopperApi> = {}) {
-  const live: { token: string; handlers: LiveHandlers; closed: boolean }[] = [];
-  const api = {
-    sale: jest.fn(() => Promise.resolve(sale())),
-    join: jest.fn((userId: string) =>
-      Promise.resolve(answer({ state: 'waiting', userId, position: 3, etaSeconds: 120, queueToken: 'qt-1' })),
-    ),
-    me: jest.fn(() => Promise.resolve<ApiResult<QueueAnswer>>(refusal(401, 'invalid_token'))),
-    leave: jest.fn(() => Promise.resolve<ApiResult<null>>({ ok: true, status: 204, body: null })),
-    purchase: jest.fn(() => Promise.resolve(bought('order-1'))),
-    ...overrides,
-  };
-  const deps: SessionDeps = {
-    api,
-    connectLive: (token, handlers) => {
-      const connection = { token, handlers, closed: false };
-      live.push(connection);
-      return { close: () => (connection.closed = true) };
-    },
-  };
-  return { api, deps, live, socket: () => live.at(-1)! };
-}
+import { answer, bought, harness, PLACE_KEY, refusal, sale } from './shopper-harness';
 
 const outcome = () => screen.getByRole('status');
 
@@ -87,6 +27,7 @@ it('joins, follows the line live, and buys by itself when admitted', async () =>
   expect(screen.getByText(/about 2 minutes/)).toBeInTheDocument();
   expect(JSON.parse(window.localStorage.getItem(PLACE_KEY)!)).toMatchObject({ queueToken: 'qt-1' });
   expect(socket().token).toBe('qt-1');
+  expect(screen.queryByRole('heading', { name: 'Your lottery ticket' })).not.toBeInTheDocument();
 
   act(() => socket().handlers.position({ position: 1, etaSeconds: 2, waiting: 40 }));
   expect(screen.getByTestId('queue-position')).toHaveTextContent(/^1$/);

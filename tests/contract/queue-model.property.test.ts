@@ -133,10 +133,11 @@ function leaveQueue(model: QueueModel, userId: string): boolean {
   return true;
 }
 
-/** The bucket fills by the clock, up to its capacity, and not while paused. */
+/** The bucket fills by the clock from the start on, up to its capacity, and not while paused. */
 function refillAllowance(model: QueueModel): void {
-  if (!model.paused && model.now > model.allowanceUpdatedAt) {
-    const earned = (model.now - model.allowanceUpdatedAt) * RATE_PER_MINUTE;
+  const earningFrom = Math.max(model.allowanceUpdatedAt, model.sale.startsAt);
+  if (!model.paused && model.now > earningFrom) {
+    const earned = (model.now - earningFrom) * RATE_PER_MINUTE;
     model.allowanceUnits = Math.min(BUCKET_CAPACITY_UNITS, model.allowanceUnits + earned);
   }
   model.allowanceUpdatedAt = model.now;
@@ -181,7 +182,7 @@ function expectedAdmissionStep(model: QueueModel, maxBatch: number): ExpectedAdm
   for (const userId of timedOut) leaveQueue(model, userId);
   model.totals.timedOut += timedOut.length;
   model.totals.departures += timedOut.length;
-  const batch: AdmissionBatch = { admitted: [], expired: expired.sort(), timedOut, passedOver: 0, awaitingShuffle: false };
+  const batch: AdmissionBatch = { admitted: [], expired: expired.sort(), timedOut, passedOver: 0, awaitingDraw: false };
 
   if (now < sale.startsAt || now >= sale.endsAt || model.remaining <= 0) return { batch, heldBackBy: null };
   refillAllowance(model);
@@ -206,7 +207,11 @@ function expectedAdmissionStep(model: QueueModel, maxBatch: number): ExpectedAdm
       batch.passedOver += 1;
     }
   }
-  model.allowanceUnits -= batch.admitted.length * UNITS_PER_ADMISSION;
+  // Unspent allowance is kept only for present shoppers still waiting and free slots: no saving up for a burst.
+  const left = model.allowanceUnits - batch.admitted.length * UNITS_PER_ADMISSION;
+  const lineRanOut = batch.admitted.length < grant;
+  const usable = lineRanOut ? 0 : Math.max(0, activeCap - model.admissions.size);
+  model.allowanceUnits = Math.min(left, usable * UNITS_PER_ADMISSION + (left % UNITS_PER_ADMISSION));
   model.totals.admitted += batch.admitted.length;
   model.totals.departures += batch.admitted.length;
   model.totals.passedOver += batch.passedOver;
@@ -265,6 +270,7 @@ async function checkAfterStep(model: QueueModel, real: SaleUnderTest): Promise<v
   expect(counters).toEqual({
     now: model.now,
     waiting: model.queue.length,
+    inDraw: 0,
     present,
     absent: model.queue.length - present,
     passedOver: model.totals.passedOver,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { InitialAdmission, QueueStore, SaleDefinition, SaleStore } from '@flashsale/common';
+import { drawOrder, verifyLottery, type InitialAdmission, type QueueStore, type SaleDefinition, type SaleStore } from '@flashsale/common';
 import { useRedisCluster } from '../helpers/redis-cluster';
 import { useRedisServer } from '../helpers/redis-server';
 import { createSaleStore, manualClock, saleDefinition, T0, TEST_ADMISSION, type StoreKind } from '../helpers/sale-harness';
@@ -169,28 +169,57 @@ describe.each<StoreKind>(['memory', 'redis', 'redis-cluster'])('the %s queue', (
     expect(await store.queueState('shopper-0', 'join')).toMatchObject({ kind: 'admitted', admissionToken: 'token-0' });
   });
 
-  test('a random pre-queue waits for its one shuffle, which then decides the order, once', async () => {
+  test('a random pre-queue shows no number until its one draw, which orders it by the committed seed and the tickets', async () => {
     const { store, clock, sale } = await open(
       { startsAt: T0 + 10_000, queueOpensAt: T0 },
       { prequeueOrder: 'random', ratePerMinute: 6000 },
     );
+    const opened = await store.lottery();
+    expect(opened).toMatchObject({ order: 'random', seed: null, tickets: null });
+    expect(opened.commitment).toMatch(/^[0-9a-f]{64}$/);
+
     const early = await joinAll(store, 5, 'early');
-    expect(await store.settlePrequeue([...early].reverse())).toBe('not_started');
+    const owners = new Map<string, string>();
+    for (const user of early) {
+      const state = await store.queueState(user, 'join');
+      expect(state).toMatchObject({ kind: 'waiting', position: null, waiting: 5 });
+      const ticket = state.kind === 'waiting' ? (state.ticket as string) : '';
+      expect(ticket).toMatch(/^[0-9a-f]{32}$/);
+      owners.set(ticket, user);
+    }
+    expect(owners.size).toBe(5);
+    expect(await store.drawPrequeue()).toBe('not_started');
 
     clock.set(sale.startsAt);
-    await store.queueState('late', 'join');
-    expect((await store.admit(TTL, 1000)).awaitingShuffle).toBe(true);
-    expect(await store.prequeueMembers()).toEqual(early);
-    expect(await store.settlePrequeue([...early].reverse())).toBe('settled');
-    expect(await store.settlePrequeue(early)).toBe('already_settled');
+    // Joined after the start: behind the whole pre-queue, with a number at once and no ticket.
+    expect(await store.queueState('late', 'join')).toEqual({ kind: 'waiting', position: 6, waiting: 6 });
+    expect((await store.admit(TTL, 1000)).awaitingDraw).toBe(true);
+    expect(await store.queueState('early-0', 'peek')).toMatchObject({ position: null, waiting: 5 });
+    expect(await store.drawPrequeue()).toBe('settled');
+    expect(await store.drawPrequeue()).toBe('already_settled');
 
-    const admitted = await runAdmissions(store, clock, 2000);
-    expect(admitted).toEqual([...[...early].reverse(), 'late']);
+    const drawn = await store.lottery();
+    expect(drawn.commitment).toBe(opened.commitment);
+    expect(verifyLottery(drawn)).toEqual({ ok: true, tickets: 5 });
+    const drawnUsers = (drawn.tickets as string[]).map((ticket) => owners.get(ticket) as string);
+    expect(drawnUsers).toEqual(drawOrder(drawn.seed as string, [...owners.keys()]).map((ticket) => owners.get(ticket)));
+    for (const [i, user] of drawnUsers.entries()) {
+      expect(await store.queueState(user, 'peek')).toMatchObject({ kind: 'waiting', position: i + 1, waiting: 6 });
+    }
+    expect(await runAdmissions(store, clock, 2000)).toEqual([...drawnUsers, 'late']);
   });
 
-  test('an empty pre-queue is settled once too', async () => {
+  test('a FIFO pre-queue has no lottery: numbers from the first join, no tickets, no commitment', async () => {
+    const { store } = await open({ startsAt: T0 + 10_000, queueOpensAt: T0 }, { prequeueOrder: 'fifo' });
+    await joinAll(store, 2);
+    expect(await store.queueState('shopper-1', 'peek')).toEqual({ kind: 'waiting', position: 2, waiting: 2 });
+    expect(await store.lottery()).toEqual({ order: 'fifo', commitment: null, seed: null, tickets: null });
+  });
+
+  test('an empty pre-queue is drawn once too', async () => {
     const { store } = await open({}, { prequeueOrder: 'random' });
-    expect(await store.settlePrequeue([])).toBe('settled');
-    expect(await store.settlePrequeue([])).toBe('already_settled');
+    expect(await store.drawPrequeue()).toBe('settled');
+    expect(await store.drawPrequeue()).toBe('already_settled');
+    expect(verifyLottery(await store.lottery())).toEqual({ ok: true, tickets: 0 });
   });
 });

@@ -137,6 +137,27 @@ test('a shopper behind others sees the position fall, then buys', async () => {
   expect(await outcome(eve).textContent()).toContain(await orderIdOf(url, 'eve'));
 }, 60_000);
 
+test('in a random pre-queue the shopper sees the draw and their ticket, no number, then the drawn place and where to check the draw', async () => {
+  const url = await openSale({ SALE_STARTS_AT: iso(Date.now() + 6_000), PREQUEUE_ORDER: 'random', ADMISSION_RATE_PER_MINUTE: '60' });
+  await joinBehind(url, 4);
+  const zoe = await newPage();
+  await buyNow(zoe, url, 'zoe');
+  await zoe.getByTestId('in-draw').getByText('5 people are in the draw').waitFor({ timeout: 5_000 });
+  expect(await shownPosition(zoe)).toBeNull();
+  const ticket = (await zoe.getByTestId('lottery-ticket').textContent())?.trim() ?? '';
+  expect(ticket).toMatch(/^[0-9a-f]{32}$/);
+  await screenshot(zoe, 'shopper-in-draw');
+
+  // The draw at the start: a number appears, the same one the published draw gives zoe's ticket.
+  await zoe.getByTestId('queue-position').waitFor({ timeout: 10_000 });
+  const drawn = (await (await fetch(`${url}/api/sale/lottery`)).json()) as { tickets: string[] };
+  const place = drawn.tickets.indexOf(ticket) + 1;
+  const shown = await shownPosition(zoe);
+  expect(shown).not.toBeNull();
+  expect(shown as number).toBeLessThanOrEqual(place);
+  await expect(zoe.getByTestId('lottery-check').textContent()).resolves.toContain('npm run verify-lottery');
+}, 30_000);
+
 test('the operator pauses and the position stops moving; resumes and it moves again', async () => {
   const url = await openSale({ SALE_STOCK: '50', ADMISSION_RATE_PER_MINUTE: '60' });
   await joinBehind(url, 12);

@@ -379,7 +379,7 @@ describe('behind a load balancer', () => {
     queueToken: string;
     joinedAt: number;
     connects: number;
-    positions: number[];
+    positions: Array<number | null>;
   }
 
   test('the sockets of a SIGKILLed instance reconnect through the balancer to another and get their current position back', async () => {

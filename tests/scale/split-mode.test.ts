@@ -55,7 +55,7 @@ interface Shopper {
   queueToken: string;
   joinedOn: string;
   socketOn?: string;
-  positions: number[];
+  positions: Array<number | null>;
   admissionToken?: string;
   result?: Answer;
   duplicate?: Answer;

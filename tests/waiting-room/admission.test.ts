@@ -65,6 +65,21 @@ describe.each<[StoreKind, number]>([
   ['memory', 1],
   ['redis', 2],
 ])('on the %s store with %i instance(s)', (kind, instanceCount) => {
+  test('the first 10 s after the start admit 100 (±2 %), with no burst at the start', async () => {
+    const sale = activeSale({ startsAt: Date.now() + 1_500 });
+    const { stores } = await openSale(kind, sale, { instances: instanceCount });
+    const store = stores[0] as Store;
+    await queueUp(store, 300);
+    const samples = await sampleAdmissions(store, sale.startsAt + 10_200 - Date.now());
+    const at = (instant: number) => samples.filter((sample) => sample.at <= instant).at(-1) as Sample;
+    // Nothing before the start, so admittedTotal at a sample is what the sale admitted since it began.
+    const firstTen = at(sale.startsAt + 10_000);
+    const per10 = (firstTen.total * 10_000) / (firstTen.at - sale.startsAt);
+    expect(per10).toBeGreaterThanOrEqual(98);
+    expect(per10).toBeLessThanOrEqual(102);
+    expect(at(sale.startsAt + 1_000).total).toBeLessThanOrEqual(11);
+  }, 30_000);
+
   test('admits 600/min as 100 in 10 s (±10 %), smoothly, in total however many instances run', async () => {
     const { stores } = await openSale(kind, activeSale(), { instances: instanceCount });
     const store = stores[0] as Store;
@@ -175,7 +190,7 @@ describe('with two instances sharing Redis', () => {
     expect((await admittedTotal(survivor)) - before).toBeGreaterThanOrEqual(15);
   }, 20_000);
 
-  test('a random pre-queue is shuffled exactly once, by one instance, into a new order that admission then follows', async () => {
+  test('a random pre-queue is drawn exactly once, by one instance, into a new order that admission then follows', async () => {
     const sale = activeSale({ startsAt: Date.now() + 3_000, queueOpensAt: Date.now() - 1000 });
     const { stores, instances, url } = await openSale('redis', sale, {
       instances: 2,
@@ -183,9 +198,9 @@ describe('with two instances sharing Redis', () => {
     });
     const settlements: string[] = [];
     for (const store of stores) {
-      const settle = store.settlePrequeue.bind(store);
-      store.settlePrequeue = async (order) => {
-        const result = await settle(order);
+      const draw = store.drawPrequeue.bind(store);
+      store.drawPrequeue = async () => {
+        const result = await draw();
         settlements.push(result);
         return result;
       };
@@ -198,9 +213,9 @@ describe('with two instances sharing Redis', () => {
       users.push(userId);
     }
 
-    // While paused, the start still brings the one shuffle; who joins after it queues behind.
+    // While paused, the start still brings the one draw; who joins after it queues behind.
     const store = stores[0] as Store;
-    await eventually(() => settlements.includes('settled'), 5_000, 'the shuffle');
+    await eventually(() => settlements.includes('settled'), 5_000, 'the draw');
     const late = await join(url, 'late');
     expect(late.body.position).toBe(31);
     await sleep(500);

@@ -24,7 +24,7 @@ const upcoming = () => saleDefinition({ startsAt: Date.now() + 60_000, endsAt: D
 /** Everything a shopper's socket heard, with when. */
 interface Heard {
   userId: string;
-  positions: number[];
+  positions: Array<number | null>;
   admitted: { admissionToken: string; expiresAt: number } | null;
   soldOutAt: number | null;
   statuses: string[];
@@ -126,7 +126,7 @@ describe.each<[StoreKind, number]>([
     for (const shopper of others) expect(shopper.positions.length).toBeGreaterThan(0);
     for (const shopper of heard) {
       // A position shown never rises.
-      expect(shopper.positions).toEqual([...shopper.positions].sort((a, b) => b - a));
+      expect(shopper.positions).toEqual([...shopper.positions].sort((a, b) => (b as number) - (a as number)));
     }
     const counters = await (stores[0] as Store).saleCounters();
     expect(counters).toMatchObject({ remaining: 0, activeAdmissions: 0 });

@@ -33,7 +33,7 @@ const counters = async (url: string) => ((await admin(url, 'GET', 'state')).body
 async function arrive(url: string, userId: string, socket: boolean) {
   const joined = await join(url, userId);
   const queueToken = joined.body.queueToken as string;
-  const heard = { admittedAt: null as number | null, positions: [] as number[], left: [] as string[] };
+  const heard = { admittedAt: null as number | null, positions: [] as Array<number | null>, left: [] as string[] };
   if (socket) {
     sockets.push(
       await openSocket(url, queueToken, (live) => {
@@ -117,7 +117,7 @@ describe.each<[StoreKind, number]>([
     await eventually(() => told.length > 0, 2_000, 'queue:left');
     expect(told).toEqual(['not_queued']);
     expect((await join(url, 'idle')).body).toMatchObject({ state: 'waiting', position: 2 });
-    expect(staying.heard.positions.every((position, i, all) => i === 0 || position <= (all[i - 1] as number))).toBe(true);
+    expect(staying.heard.positions.every((position, i, all) => i === 0 || (position as number) <= (all[i - 1] as number))).toBe(true);
   }, 20_000);
 });
 

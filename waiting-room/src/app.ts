@@ -84,7 +84,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
     logger,
   });
 
-  const etaSeconds = (position: number) => ticker?.etaSeconds(position, clock()) ?? 0;
+  const etaSeconds = (position: number | null) => ticker?.etaSeconds(position, clock()) ?? 0;
 
   /** At connect: where the shopper stands now, pushed at once. */
   async function greet(socket: ShopperSocket): Promise<void> {
@@ -124,6 +124,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
         admissionTokens,
         etaSeconds,
         queueOpensAt: deps.window.queueOpensAt,
+        startsAt: deps.window.startsAt,
         rateLimit: deps.joinRateLimit,
         onJoin: () => metrics.joins.inc(),
       });

@@ -1,8 +1,8 @@
 import { etaWords, queueProgress } from './eta';
-import type { PositionView } from './session';
+import type { NumberedPlace } from './session';
 
 /** The shopper's place in line: the number alone in `queue-position`, as browser tests read it. */
-export function QueuePosition({ position }: { position: PositionView }) {
+export function QueuePosition({ position }: { position: NumberedPlace }) {
   const progress = queueProgress(position.firstPosition, position.position);
   return (
     <div className="queue-position">

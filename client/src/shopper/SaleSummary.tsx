@@ -1,6 +1,5 @@
-import { useEffect, useState } from 'react';
 import type { SaleStatus } from '@flashsale/common';
-import { countdownText } from './eta';
+import { Countdown } from './Countdown';
 import type { SaleView } from './session';
 
 const STATUS_WORDS: Record<SaleStatus, string> = {
@@ -36,19 +35,5 @@ export function SaleSummary({ sale, clockOffsetMs }: { sale: SaleView | null; cl
         </div>
       )}
     </dl>
-  );
-}
-
-function Countdown({ to, clockOffsetMs }: { to: number; clockOffsetMs: number }) {
-  const [now, setNow] = useState(() => Date.now() + clockOffsetMs);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now() + clockOffsetMs), 250);
-    return () => clearInterval(timer);
-  }, [clockOffsetMs]);
-  // Read once a second by screen readers would be noise: the timer itself is not live.
-  return (
-    <time data-testid="countdown" dateTime={new Date(to).toISOString()}>
-      {countdownText(to - now)}
-    </time>
   );
 }

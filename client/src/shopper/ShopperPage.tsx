@@ -1,5 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { InTheDraw } from './InTheDraw';
 import { connectLive } from './live-socket';
+import { LotteryTicket } from './LotteryTicket';
 import { OutcomeStatus } from './OutcomeStatus';
 import { QueuePosition } from './QueuePosition';
 import { SaleSummary } from './SaleSummary';
@@ -39,6 +41,9 @@ export function ShopperPage({ deps = liveDeps }: { deps?: SessionDeps }) {
   }
 
   const showForm = phase === 'idle' || phase === 'joining';
+  const place = phase === 'waiting' ? view.position : null;
+  // A ticket stays worth checking after the wait: whoever bought, or missed out, may verify the draw.
+  const holdsPlace = phase === 'waiting' || phase === 'buying' || phase === 'done';
   return (
     <main className="page shopper">
       <h1>Flash sale</h1>
@@ -80,7 +85,10 @@ export function ShopperPage({ deps = liveDeps }: { deps?: SessionDeps }) {
           <h2 id="queue-heading" ref={waitingHeadingRef} tabIndex={-1}>
             {phase === 'buying' ? 'It is your turn' : 'You are in the queue'}
           </h2>
-          {phase === 'waiting' && view.position && <QueuePosition position={view.position} />}
+          {place?.position === null && (
+            <InTheDraw place={place} drawAt={place.drawAt ?? view.sale?.startsAt ?? null} clockOffsetMs={view.clockOffsetMs} />
+          )}
+          {place && place.position !== null && <QueuePosition position={place} />}
           {phase === 'waiting' && (
             <button type="button" className="secondary" onClick={leaveQueue}>
               Leave the queue
@@ -91,6 +99,7 @@ export function ShopperPage({ deps = liveDeps }: { deps?: SessionDeps }) {
 
       <OutcomeStatus ref={outcomeRef} outcome={view.outcome} />
       {view.notice && <p className="notice">{view.notice}</p>}
+      {view.ticket && holdsPlace && <LotteryTicket ticket={view.ticket} drawn={view.lotteryDrawn} />}
     </main>
   );
 }

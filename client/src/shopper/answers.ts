@@ -7,7 +7,11 @@ export type { PurchaseAnswer };
 
 /** What the page does next, decided from one answer. */
 export type NextStep =
-  | { kind: 'wait'; position: number; etaSeconds: number }
+  /**
+   * Wait in line. `position` is null in a random pre-queue before its draw; `drawAt` (epoch ms)
+   * says when that draw happens, and `ticket` is the shopper's lottery ticket.
+   */
+  | { kind: 'wait'; position: number | null; etaSeconds: number; drawAt: number | null; ticket: string | null }
   | { kind: 'buy'; admissionToken: string; expiresAt: number }
   /** Show this outcome; `forget` drops the stored place (it can no longer be used). */
   | { kind: 'show'; outcome: Outcome | null; forget: boolean; invalidUserId?: boolean; notice?: string }
@@ -36,7 +40,13 @@ export function queueStep(result: ApiResult<QueueAnswer>, context: QueueContext)
   const answer = result.body;
   switch (answer.state) {
     case 'waiting':
-      return { kind: 'wait', position: answer.position, etaSeconds: answer.etaSeconds };
+      return {
+        kind: 'wait',
+        position: answer.position,
+        etaSeconds: answer.etaSeconds,
+        drawAt: instantOf(answer.drawAt),
+        ticket: answer.ticket ?? null,
+      };
     case 'admitted':
       return { kind: 'buy', admissionToken: answer.admissionToken, expiresAt: answer.expiresAt };
     case 'purchased':
@@ -47,6 +57,12 @@ export function queueStep(result: ApiResult<QueueAnswer>, context: QueueContext)
         forget: false,
       };
   }
+}
+
+/** ISO-8601 → epoch ms; null when absent or unreadable, so the page falls back on the sale's start. */
+function instantOf(iso: string | undefined): number | null {
+  const ms = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isFinite(ms) ? ms : null;
 }
 
 function queueRefusal(failure: ApiFailure, context: QueueContext): NextStep {

@@ -25,3 +25,9 @@ export function queueProgress(firstPosition: number, position: number): number {
   if (firstPosition <= 1) return position <= 1 ? 1 : 0;
   return Math.min(1, Math.max(0, (firstPosition - position) / (firstPosition - 1)));
 }
+
+/** A moment as this device's clock will show it: the time alone today, with the date otherwise. */
+export function clockTimeText(ms: number, now = Date.now()): string {
+  const sameDay = new Date(ms).toDateString() === new Date(now).toDateString();
+  return new Date(ms).toLocaleString(undefined, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' });
+}

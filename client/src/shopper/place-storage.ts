@@ -6,6 +6,8 @@ export interface StoredPlace {
   admissionExpiresAt?: number;
   /** The join answered that this shopper had bought before (from another browser). */
   alreadyPurchased?: boolean;
+  /** The lottery ticket of a place in a random pre-queue, shown again after a reload. */
+  ticket?: string;
 }
 
 const KEY = 'flashsale.place';
@@ -19,6 +21,7 @@ export function loadPlace(storage: Storage = window.localStorage): StoredPlace |
     const place: StoredPlace = { queueToken: value.queueToken, userId: value.userId };
     if (typeof value.admissionExpiresAt === 'number') place.admissionExpiresAt = value.admissionExpiresAt;
     if (value.alreadyPurchased === true) place.alreadyPurchased = true;
+    if (typeof value.ticket === 'string') place.ticket = value.ticket;
     return place;
   } catch {
     return null;

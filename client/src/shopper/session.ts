@@ -16,10 +16,21 @@ export interface SaleView {
   waiting: number;
 }
 
-export interface PositionView extends QueuePositionEvent {
+/** A numbered place in line. */
+export interface NumberedPlace extends QueuePositionEvent {
+  position: number;
   /** The first position this page saw, for the progress bar. */
   firstPosition: number;
 }
+
+/** A place in a random pre-queue before its draw: no number yet, since the draw would change it. */
+export interface PlaceInDraw extends QueuePositionEvent {
+  position: null;
+  /** Epoch ms (server clock) of the draw, when an answer said; otherwise the sale's start is. */
+  drawAt: number | null;
+}
+
+export type PositionView = NumberedPlace | PlaceInDraw;
 
 /**
  * `loading` until the first answers; `idle` shows the form; `joining` while POST /api/queue is out;
@@ -37,6 +48,10 @@ export interface ShopperView {
   notice: string | null;
   /** Server time minus this browser's, in ms. */
   clockOffsetMs: number;
+  /** The lottery ticket of the shopper's place in a random pre-queue, kept with the place. */
+  ticket: string | null;
+  /** The pre-queue has been drawn: the sale published its seed, or a ticket holder got a number. */
+  lotteryDrawn: boolean;
 }
 
 export interface SessionDeps {
@@ -65,6 +80,8 @@ export class ShopperSession {
     invalidUserId: false,
     notice: null,
     clockOffsetMs: 0,
+    ticket: null,
+    lotteryDrawn: false,
   };
   private readonly listeners = new Set<() => void>();
   private place: StoredPlace | null = null;
@@ -101,6 +118,7 @@ export class ShopperSession {
   private async load(run: number): Promise<void> {
     this.place = loadPlace(this.storage);
     const place = this.place;
+    this.update({ ticket: place?.ticket ?? null });
     const [sale, me] = await Promise.all([this.deps.api.sale(), place ? this.deps.api.me(place.queueToken) : Promise.resolve(null)]);
     if (this.stopped || run !== this.runs) return;
     if (sale.ok) this.takeSale(sale.body);
@@ -161,7 +179,7 @@ export class ShopperSession {
   private follow(step: NextStep, via: QueueContext['via'], attempt = 0): void {
     switch (step.kind) {
       case 'wait':
-        this.waitInLine(step.position, step.etaSeconds);
+        this.waitInLine(step);
         return;
       case 'buy':
         void this.buy(step.admissionToken, step.expiresAt);
@@ -208,21 +226,40 @@ export class ShopperSession {
     this.follow(step, 'resume', attempt);
   }
 
-  private waitInLine(position: number, etaSeconds: number): void {
+  private waitInLine({ position, etaSeconds, drawAt, ticket }: Extract<NextStep, { kind: 'wait' }>): void {
     if (this.view.phase === 'buying') return;
+    if (ticket !== null && this.place && this.place.ticket !== ticket) this.keepPlace({ ...this.place, ticket });
+    // Answers carry no count of those waiting: the last push's, or the sale's, stands in.
+    const waiting = this.view.position?.waiting ?? this.view.sale?.waiting ?? 0;
     this.update({
       phase: 'waiting',
       outcome: { code: 'waiting' },
       notice: null,
       invalidUserId: false,
-      position: this.nextPosition({ position, etaSeconds, waiting: this.view.position?.waiting ?? this.view.sale?.waiting ?? 0 }),
+      ...this.placeShown({ position, etaSeconds, waiting }, drawAt),
     });
     this.openLive();
   }
 
-  private nextPosition(event: QueuePositionEvent): PositionView {
-    const waiting = Math.max(event.waiting, event.position);
-    return { ...event, waiting, firstPosition: Math.max(this.view.position?.firstPosition ?? 0, event.position) };
+  /** Shows a pushed or answered place. A number for a ticket holder means the draw has happened. */
+  private placeShown(event: QueuePositionEvent, drawAt: number | null = null): Pick<ShopperView, 'position' | 'lotteryDrawn'> {
+    const position = this.nextPosition(event, drawAt);
+    return { position, lotteryDrawn: this.view.lotteryDrawn || (position.position !== null && this.view.ticket !== null) };
+  }
+
+  /**
+   * Pushes from several instances, and answers, can cross on the way: a shown number never rises
+   * and never turns back into the draw (the draw gives a number once), so a stale one is dropped.
+   */
+  private nextPosition(event: QueuePositionEvent, drawAt: number | null): PositionView {
+    const shown = this.view.position;
+    if (shown !== null && shown.position !== null) {
+      if (event.position === null || event.position > shown.position) return shown;
+      return numberedPlace(event, event.position, shown.firstPosition);
+    }
+    if (event.position !== null) return numberedPlace(event, event.position, event.position);
+    // The shopper is in the draw too, whatever an early count says.
+    return { ...event, position: null, waiting: Math.max(event.waiting, 1), drawAt: drawAt ?? shown?.drawAt ?? null };
   }
 
   private async buy(admissionToken: string, expiresAt: number): Promise<void> {
@@ -256,7 +293,8 @@ export class ShopperSession {
     if (this.live || !place) return;
     this.live = this.deps.connectLive(place.queueToken, {
       position: (event) => {
-        if (event.position > 0 && this.view.phase === 'waiting') this.update({ position: this.nextPosition(event) });
+        const isPlace = event.position === null || event.position > 0;
+        if (isPlace && this.view.phase === 'waiting') this.update(this.placeShown(event));
       },
       admitted: (event) => void this.buy(event.admissionToken, event.expiresAt),
       saleStatus: (event) => this.takeSaleStatus(event.status, event.remaining),
@@ -313,6 +351,7 @@ export class ShopperSession {
     const clockOffsetMs = Date.parse(answer.serverTime) - this.now();
     this.update({
       clockOffsetMs: Number.isFinite(clockOffsetMs) ? clockOffsetMs : 0,
+      lotteryDrawn: this.view.lotteryDrawn || answer.lottery.seed !== undefined,
       sale: {
         status: answer.status,
         remaining: answer.stock.remaining,
@@ -352,11 +391,13 @@ export class ShopperSession {
   private keepPlace(place: StoredPlace): void {
     this.place = place;
     savePlace(place, this.storage);
+    this.update({ ticket: place.ticket ?? null });
   }
 
   private dropPlace(): void {
     this.place = null;
     forgetPlace(this.storage);
+    this.update({ ticket: null });
   }
 
   private later(seconds: number, run: () => void): void {
@@ -379,6 +420,10 @@ export class ShopperSession {
     this.view = { ...this.view, ...change };
     for (const listener of this.listeners) listener();
   }
+}
+
+function numberedPlace(event: QueuePositionEvent, position: number, firstPosition: number): NumberedPlace {
+  return { ...event, position, waiting: Math.max(event.waiting, position), firstPosition };
 }
 
 const emptyUserId = {

@@ -25,14 +25,33 @@ export function bucketCapacity(ratePerMinute: number): number {
   return Math.max(1, ratePerMinute / 60);
 }
 
-/** Brings the bucket up to `now`. While paused it does not fill. */
-export function refillBucket(bucket: AdmissionBucket, control: AdmissionControl, now: number): AdmissionBucket {
-  if (control.paused || now <= bucket.updatedAt) return { allowance: bucket.allowance, updatedAt: Math.max(now, bucket.updatedAt) };
-  const earned = ((now - bucket.updatedAt) * control.ratePerMinute) / 60_000;
+/**
+ * Brings the bucket up to `now`. Nothing is earned before the start or while paused, so the first
+ * second of the sale admits a second's worth, not that plus whatever piled up before.
+ */
+export function refillBucket(bucket: AdmissionBucket, control: AdmissionControl, now: number, startsAt: number): AdmissionBucket {
+  const earningFrom = Math.max(bucket.updatedAt, startsAt);
+  if (control.paused || now <= earningFrom) return { allowance: bucket.allowance, updatedAt: Math.max(now, bucket.updatedAt) };
+  const earned = ((now - earningFrom) * control.ratePerMinute) / 60_000;
   // Rounded to a billionth, so that ten steps of 0.1 make 1 and not 0.999…: the Redis store keeps
   // the allowance as a 14-digit string, and both stores must floor it alike.
   const allowance = Math.round((bucket.allowance + earned) * 1e9) / 1e9;
   return { allowance: Math.min(bucketCapacity(control.ratePerMinute), allowance), updatedAt: now };
+}
+
+/**
+ * The allowance a step leaves after admitting `admitted`. Unspent allowance is kept only as far
+ * as someone could use it: when no present shopper was left (`lineRanOut`) whole units are
+ * dropped, and never more is kept than the cap has free slots (`room`, before the step).
+ * Allowance saved while nobody could use it would come out later as a burst, and the rate must
+ * hold within 2 % over any 10 s of admitting. What a step only did not reach (its batch or
+ * pass-over limit) is kept and caught up; so is the fraction, so slow rates reach a whole unit.
+ */
+export function spendAllowance(step: { allowance: number; admitted: number; room: number; lineRanOut: boolean }): number {
+  const left = step.allowance - step.admitted;
+  const fraction = left - Math.floor(left);
+  const usable = step.lineRanOut ? 0 : Math.max(0, step.room - step.admitted);
+  return Math.round(Math.min(left, usable + fraction) * 1e9) / 1e9;
 }
 
 /**
@@ -45,7 +64,7 @@ export function activeAdmissionCap(control: AdmissionControl, remaining: number)
   return Math.max(0, control.maxActive === null ? byStock : Math.min(control.maxActive, byStock));
 }
 
-/** How many shoppers this step admits: whole units of allowance, within the cap, and no more than wait. */
-export function admissionsToGrant(allowance: number, cap: number, active: number, waiting: number): number {
-  return Math.max(0, Math.min(Math.floor(allowance), cap - active, waiting));
+/** How many shoppers a step may admit: whole units of allowance, within the cap's free slots and the batch limit. */
+export function admissionsToGrant(allowance: number, room: number, maxBatch: number): number {
+  return Math.max(0, Math.min(Math.floor(allowance), room, maxBatch));
 }

@@ -2,19 +2,36 @@ import type { Order } from '../sale/purchase';
 
 /**
  * Queue scores: joins before the start form the pre-queue and score below this band, in join
- * order until the start reshuffles them; everyone after the start scores above it, in join order.
+ * order until the draw at the start (or for good, in a FIFO pre-queue); everyone after the
+ * start scores above it, in join order.
  */
 export const PREQUEUE_BAND = 1e12;
 
 /** Where a shopper stands, as a join or a look-up finds them. */
 export type QueueState =
-  | { kind: 'waiting'; position: number; waiting: number }
+  /** `position` null: in a random pre-queue before its draw; `waiting` then counts those in the draw. */
+  | { kind: 'waiting'; position: number | null; waiting: number; ticket?: string }
   | { kind: 'admitted'; expiresAt: number; admissionToken: string | null }
   | { kind: 'purchased'; order: Order }
   | { kind: 'not_queued' }
   | { kind: 'queue_not_open' }
   | { kind: 'sold_out' }
   | { kind: 'sale_ended' };
+
+/**
+ * A waiting shopper's place as shoppers are shown it. Pre-queue members score below the band, so
+ * they hold the first `inDraw` places; until the draw orders them none of them gets a number,
+ * since the draw would change it, and `waiting` counts those in the draw. After the draw (and
+ * in a FIFO pre-queue) `inDraw` is 0 and every place has its number, which then never rises.
+ */
+export function shownPlace(position: number, waiting: number, inDraw: number): { position: number | null; waiting: number } {
+  return position <= inDraw ? { position: null, waiting: inDraw } : { position, waiting };
+}
+
+/** The store's raw place (1-based rank, line length, those in the draw, ticket) as a QueueState. */
+export function waitingState(position: number, waiting: number, inDraw: number, ticket: string | null): QueueState {
+  return { kind: 'waiting', ...shownPlace(position, waiting, inDraw), ...(ticket !== null && { ticket }) };
+}
 
 /** One run of the admission step. */
 export interface AdmissionBatch {
@@ -25,8 +42,8 @@ export interface AdmissionBatch {
   timedOut: string[];
   /** Absent shoppers this step passed over (they keep their place). */
   passedOver: number;
-  /** True when the pre-queue still waits for its one shuffle, so nobody was admitted. */
-  awaitingShuffle: boolean;
+  /** True when the pre-queue still waits for its one draw, so nobody was admitted. */
+  awaitingDraw: boolean;
 }
 
 /** Sale-wide figures, read at one instant of the store's clock. */
@@ -34,6 +51,8 @@ export interface SaleCounters {
   /** The store's clock, epoch ms. */
   now: number;
   waiting: number;
+  /** Pre-queue shoppers waiting for the draw of a random pre-queue; 0 once it is drawn, and in a FIFO one. */
+  inDraw: number;
   /** Of those waiting, how many hold a presence lease now, and how many do not. */
   present: number;
   absent: number;
@@ -45,7 +64,7 @@ export interface SaleCounters {
   admittedTotal: number;
   expiredAdmissions: number;
   /**
-   * How many times someone left the line other than at its back (admitted, left, shuffled):
+   * How many times someone left the line other than at its back (admitted, left, drawn):
    * while it stands still, nobody's position has changed, so pushers need not look.
    */
   departures: number;

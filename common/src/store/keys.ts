@@ -24,6 +24,12 @@ export function saleKeys(saleId: string) {
     active: `${tag}:active`,
     /** Hash: the operator's settings, the shared admission bucket, and admission counters. */
     admission: `${tag}:admission`,
+    /** Hash: the pre-queue lottery: order, seed (secret until the draw), commitment, drawnAt. */
+    lottery: `${tag}:lottery`,
+    /** Hash: "u:<userId>" → the shopper's lottery ticket, and "t:<ticket>" → its userId. */
+    tickets: `${tag}:tickets`,
+    /** List: every pre-queue ticket in the order drawn, written once at the draw. */
+    lotteryDraw: `${tag}:lottery-draw`,
     /** Hash: userId → the admission token signed for their current admission. */
     admissionTokens: `${tag}:admission-tokens`,
     /** Hash: the ledger writers' figures (written, lastWriteAt). */

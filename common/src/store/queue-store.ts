@@ -1,5 +1,6 @@
 import type { AdmissionBatch, QueueState, SaleCounters } from '../queue/queue-state';
 import type { AdmissionControl } from '../queue/admission';
+import type { LotteryState } from '../queue/lottery';
 
 export type PrequeueSettlement = 'settled' | 'already_settled' | 'not_started';
 
@@ -23,10 +24,13 @@ export interface QueueStore {
    * shoppers, and admits present shoppers in queue order, passing over absent ones.
    */
   admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch>;
-  /** The pre-queue's members, for the one shuffle at the start. */
-  prequeueMembers(): Promise<string[]>;
-  /** Applies the drawn pre-queue order, once across all instances. */
-  settlePrequeue(order: string[]): Promise<PrequeueSettlement>;
+  /**
+   * The pre-queue's one draw, once the sale has started: orders the tickets by the seed
+   * (drawOrder) and reveals the seed, exactly once across all instances.
+   */
+  drawPrequeue(): Promise<PrequeueSettlement>;
+  /** The lottery as the public may see it: the seed and the drawn tickets only after the draw. */
+  lottery(): Promise<LotteryState>;
   /** Keeps the token signed for a standing admission. False if it no longer stands. */
   recordAdmissionToken(userId: string, token: string): Promise<boolean>;
   getAdmissionControl(): Promise<AdmissionControl>;

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Logger, QueueStore, SaleStore } from '@flashsale/common';
 import { PeriodicTask } from '../periodic-task';
 import type { AdmissionTokenIssuer } from './admission-tokens';
@@ -42,7 +41,7 @@ export class AdmissionLoop {
   private async admit(): Promise<void> {
     try {
       const batch = await this.deps.store.admit(this.deps.tokenTtlMs, MAX_BATCH);
-      if (batch.awaitingShuffle) await this.shufflePrequeue();
+      if (batch.awaitingDraw) await this.drawPrequeue();
       for (const userId of batch.timedOut) this.deps.announceTimeout(userId);
       await Promise.all(
         batch.admitted.map(async ({ userId, expiresAt }) => {
@@ -57,22 +56,10 @@ export class AdmissionLoop {
   }
 
   /**
-   * The pre-queue's one shuffle. Every instance may draw an order; the store applies the first
-   * and refuses the rest, so it happens exactly once.
+   * The pre-queue's one draw. Every instance may try; each computes the same order from the seed
+   * and the tickets, and the store applies the first and refuses the rest, so it happens once.
    */
-  private async shufflePrequeue(): Promise<void> {
-    const members = await this.deps.store.prequeueMembers();
-    const result = await this.deps.store.settlePrequeue(shuffle(members));
-    if (result === 'settled') this.deps.logger.info({ shoppers: members.length }, 'pre-queue shuffled');
+  private async drawPrequeue(): Promise<void> {
+    if ((await this.deps.store.drawPrequeue()) === 'settled') this.deps.logger.info('pre-queue drawn; the lottery seed is revealed');
   }
-}
-
-/** Fisher–Yates with a cryptographic source: nobody can predict or bias the draw. */
-export function shuffle<T>(items: readonly T[]): T[] {
-  const result = [...items];
-  for (let i = result.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [result[i], result[j]] = [result[j] as T, result[i] as T];
-  }
-  return result;
 }

@@ -1,20 +1,40 @@
 /**
- * The estimated wait comes from the admission rate the sale actually achieves, not the one the
- * operator set: the inventory cap, a pause or slow buyers all slow the line, and the estimate
- * should say so. Each instance samples the sale-wide admittedTotal (one read per tick, shared by
- * all its shoppers) and measures the rate over a sliding window.
+ * The estimated wait comes from the admission rate the line actually moves at while admission
+ * runs: the inventory cap or slow buyers slow the line, and the estimate should say so. Time in
+ * which nobody could be admitted (before the start, while paused, with nobody present to admit)
+ * must not count, or the estimate is worst exactly when the crowd arrives. So the meter measures
+ * one stretch of admitting at a time: a change of regime (the start, a resume, a new rate)
+ * starts a new stretch, and until it is long enough to measure, the operator's rate stands in,
+ * which the shared bucket keeps exactly.
  */
 const RATE_WINDOW_MS = 10_000;
+/** A stretch shorter than this is not measured: at 600/min it holds 30 admissions, ±1. */
+const MIN_STRETCH_MS = 3_000;
 
 interface Sample {
   at: number;
   admittedTotal: number;
 }
 
+/** What admission is doing now, as the ticker sees it. */
+export interface AdmissionRegime {
+  /** Active, not paused, drawn, and someone present to admit. */
+  admitting: boolean;
+  ratePerMinute: number;
+}
+
 export class AdmissionRateMeter {
   private samples: Sample[] = [];
+  /** The rate of the stretch being measured; null while not admitting. */
+  private stretchRate: number | null = null;
 
-  record(at: number, admittedTotal: number): void {
+  record(at: number, admittedTotal: number, regime: AdmissionRegime): void {
+    const rate = regime.admitting ? regime.ratePerMinute : null;
+    if (rate !== this.stretchRate) {
+      this.samples = [];
+      this.stretchRate = rate;
+    }
+    if (rate === null) return;
     const last = this.samples.at(-1);
     if (last && at <= last.at) return;
     this.samples.push({ at, admittedTotal });
@@ -22,19 +42,21 @@ export class AdmissionRateMeter {
     while (this.samples.length > 2 && (this.samples[1] as Sample).at <= at - RATE_WINDOW_MS) this.samples.shift();
   }
 
-  /** Admissions per second over the last window, or null until a second of history exists. */
+  /** Admissions per second over this stretch of admitting (10 s at most), or null until it is long enough. */
   perSecond(): number | null {
     const first = this.samples[0];
     const last = this.samples.at(-1);
-    if (!first || !last || last.at - first.at < 1_000) return null;
+    if (!first || !last || last.at - first.at < MIN_STRETCH_MS) return null;
     return ((last.admittedTotal - first.admittedTotal) * 1000) / (last.at - first.at);
   }
 }
 
 export interface EtaInputs {
-  /** 1-based queue position. */
-  position: number;
-  /** The measured rate, admissions per second; null or 0 when nothing has been measured. */
+  /** 1-based queue position; null in a random pre-queue before its draw. */
+  position: number | null;
+  /** Shoppers in the draw, when position is null. */
+  inDraw: number;
+  /** The measured rate, admissions per second; null when this stretch has not been measured. */
   measuredPerSecond: number | null;
   ratePerMinute: number;
   paused: boolean;
@@ -44,13 +66,16 @@ export interface EtaInputs {
 
 /**
  * Seconds until this shopper is admitted: the time to the start, plus the shoppers ahead at the
- * measured rate. Before anything is measured (the start, or after a pause), the operator's rate
- * stands in. While paused, the estimate assumes the operator's rate on resume.
+ * measured rate (never above the operator's, which the bucket enforces). Before anything is
+ * measured, and while paused, the operator's rate stands in. In the draw, the place is not known
+ * yet: the estimate is the average over the draw's places.
  */
 export function estimateWaitSeconds(inputs: EtaInputs): number {
   const configured = inputs.ratePerMinute / 60;
   const measured = inputs.paused ? null : inputs.measuredPerSecond;
-  const rate = measured !== null && measured > 0 ? measured : configured;
-  const admitting = rate > 0 ? inputs.position / rate : 0;
-  return Math.max(0, Math.ceil(Math.max(0, inputs.msUntilStart) / 1000 + admitting));
+  const rate = measured !== null && measured > 0 ? Math.min(measured, configured) : configured;
+  const ahead = inputs.position ?? (inputs.inDraw + 1) / 2;
+  const admitting = rate > 0 ? ahead / rate : 0;
+  // Rounded, not ceiled: a ceiling adds half a second on average, a fifth of a three-second wait.
+  return Math.max(0, Math.round(Math.max(0, inputs.msUntilStart) / 1000 + admitting));
 }

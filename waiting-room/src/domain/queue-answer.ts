@@ -1,4 +1,4 @@
-import { HttpError, type QueueAnswer, type QueueState } from '@flashsale/common';
+import { HttpError, type QueueAnswer, type QueueState, type WaitingAnswer } from '@flashsale/common';
 
 export interface QueueReply {
   status: 200 | 202;
@@ -8,10 +8,12 @@ export interface QueueReply {
 export interface AnswerContext {
   userId: string;
   queueToken: string;
-  etaSeconds: (position: number) => number;
+  etaSeconds: (position: number | null) => number;
   /** The admission token for a standing admission; signed on demand when none was kept. */
   admissionToken: (expiresAt: number, kept: string | null) => Promise<string>;
   queueOpensAt: number;
+  /** When a random pre-queue is drawn: the start. */
+  drawAt: number;
 }
 
 /**
@@ -21,11 +23,13 @@ export interface AnswerContext {
 export async function queueReply(state: QueueState, context: AnswerContext): Promise<QueueReply> {
   const { userId, queueToken } = context;
   switch (state.kind) {
-    case 'waiting':
-      return {
-        status: 202,
-        body: { state: 'waiting', userId, position: state.position, etaSeconds: context.etaSeconds(state.position), queueToken },
-      };
+    case 'waiting': {
+      const { position, ticket } = state;
+      const body: WaitingAnswer = { state: 'waiting', userId, position, etaSeconds: context.etaSeconds(position), queueToken };
+      if (position === null) body.drawAt = new Date(context.drawAt).toISOString();
+      if (ticket !== undefined) body.ticket = ticket;
+      return { status: 202, body };
+    }
     case 'admitted': {
       const admissionToken = await context.admissionToken(state.expiresAt, state.admissionToken);
       return { status: 200, body: { state: 'admitted', userId, admissionToken, expiresAt: state.expiresAt, queueToken } };

@@ -1,5 +1,6 @@
 import {
   saleStatus,
+  shownPlace,
   type AdmissionControl,
   type Logger,
   type QueueStore,
@@ -68,11 +69,12 @@ export class LiveTicker {
     return this.figures;
   }
 
-  /** Seconds until the shopper at `position` is admitted, by the measured rate. */
-  etaSeconds(position: number, now: number): number {
+  /** Seconds until the shopper at `position` (null: in the draw) is admitted, by the measured rate. */
+  etaSeconds(position: number | null, now: number): number {
     const figures = this.figures;
     return estimateWaitSeconds({
       position,
+      inDraw: figures?.counters.inDraw ?? 0,
       measuredPerSecond: figures?.measuredPerSecond ?? null,
       ratePerMinute: figures?.control.ratePerMinute ?? 0,
       paused: figures?.control.paused ?? false,
@@ -89,9 +91,10 @@ export class LiveTicker {
     try {
       const { store, sockets } = this.deps;
       const [counters, control] = await Promise.all([store.saleCounters(), store.getAdmissionControl()]);
-      this.meter.record(counters.now, counters.admittedTotal);
       const previous = this.figures;
       const status = saleStatus(this.deps.window, counters.remaining, counters.now);
+      const admitting = status === 'active' && !control.paused && counters.inDraw === 0 && counters.present > 0;
+      this.meter.record(counters.now, counters.admittedTotal, { admitting, ratePerMinute: control.ratePerMinute });
       this.figures = { status, counters, control, measuredPerSecond: this.meter.perSecond() };
 
       this.pushSaleStatus(previous?.status ?? null, status, counters);
@@ -136,7 +139,10 @@ export class LiveTicker {
       await sockets.pushPositions(
         batch.map((userId, i) => {
           const position = positions[i] ?? 0;
-          return { userId, event: { position, etaSeconds: this.etaSeconds(position, now), waiting: counters.waiting } };
+          // 0: no longer waits here; the sockets module drops them without a push.
+          if (position === 0) return { userId, event: { position, etaSeconds: 0, waiting: counters.waiting } };
+          const place = shownPlace(position, counters.waiting, counters.inDraw);
+          return { userId, event: { ...place, etaSeconds: this.etaSeconds(place.position, now) } };
         }),
       );
     }

@@ -19,8 +19,8 @@ export type ShopperSocket = Socket<ClientToServerEvents, ServerToClientEvents, R
 /** A shopper with at least one socket on this instance. */
 interface LocalShopper {
   sockets: Set<ShopperSocket>;
-  /** The last position pushed; -1 before the first look; 0 once they no longer wait. */
-  position: number;
+  /** The last position pushed; -1 before the first look; 0 once they no longer wait; null while in the draw. */
+  position: number | null;
 }
 
 /** Every room of one shopper is named after them, so a push from any instance finds them. */
@@ -137,7 +137,7 @@ export class ShopperSockets {
   }
 
   /** Records a position pushed outside pushPositions (the one at connect). */
-  notePosition(userId: string, position: number): void {
+  notePosition(userId: string, position: number | null): void {
     const shopper = this.shoppers.get(userId);
     if (shopper) shopper.position = position;
   }

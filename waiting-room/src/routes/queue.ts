@@ -8,8 +8,10 @@ export interface QueueRouteDeps {
   store: SaleStore & QueueStore;
   queueTokens: QueueTokens;
   admissionTokens: AdmissionTokenIssuer;
-  etaSeconds: (position: number) => number;
+  etaSeconds: (position: number | null) => number;
   queueOpensAt: number;
+  /** The start, when a random pre-queue is drawn. */
+  startsAt: number;
   rateLimit: RequestHandler;
   onJoin: () => void;
 }
@@ -27,6 +29,7 @@ export function mountQueueRoutes(app: Express, deps: QueueRouteDeps): void {
       queueToken: queueTokens.sign(userId),
       etaSeconds: deps.etaSeconds,
       queueOpensAt: deps.queueOpensAt,
+      drawAt: deps.startsAt,
       admissionToken: async (expiresAt, kept) => {
         if (kept !== null) return kept;
         // The instance that admitted them stopped before keeping a token: sign one now.

@@ -1,5 +1,14 @@
 import type { Express } from 'express';
-import { saleStatus, verificationKeys, type QueueStore, type SaleAnswer, type SaleStore, type SigningKeys } from '@flashsale/common';
+import {
+  LOTTERY_ALGORITHM,
+  saleStatus,
+  verificationKeys,
+  type LotteryAnswer,
+  type QueueStore,
+  type SaleAnswer,
+  type SaleStore,
+  type SigningKeys,
+} from '@flashsale/common';
 
 export interface SaleRouteDeps {
   store: SaleStore & QueueStore;
@@ -10,7 +19,12 @@ export function mountSaleRoutes(app: Express, deps: SaleRouteDeps): void {
   const { store } = deps;
 
   app.get('/api/sale', async (_req, res) => {
-    const [sale, counters, control] = await Promise.all([store.getSale(), store.saleCounters(), store.getAdmissionControl()]);
+    const [sale, counters, control, lottery] = await Promise.all([
+      store.getSale(),
+      store.saleCounters(),
+      store.getAdmissionControl(),
+      store.lottery(),
+    ]);
     const answer: SaleAnswer = {
       saleId: sale.saleId,
       status: saleStatus(sale, sale.remaining, sale.now),
@@ -19,7 +33,19 @@ export function mountSaleRoutes(app: Express, deps: SaleRouteDeps): void {
       serverTime: new Date(sale.now).toISOString(),
       stock: { total: sale.stock, remaining: sale.remaining },
       queue: { waiting: counters.waiting, admissionRatePerMinute: control.ratePerMinute, paused: control.paused },
+      lottery: {
+        order: lottery.order,
+        ...(lottery.commitment !== null && { commitment: lottery.commitment }),
+        ...(lottery.seed !== null && { seed: lottery.seed }),
+      },
     };
+    res.json(answer);
+  });
+
+  // Everything needed to recompute the draw (npm run verify-lottery does it).
+  app.get('/api/sale/lottery', async (_req, res) => {
+    const { order, commitment, seed, tickets } = await store.lottery();
+    const answer: LotteryAnswer = { order, commitment, seed, algorithm: LOTTERY_ALGORITHM, tickets };
     res.json(answer);
   });
 

@@ -1,7 +1,22 @@
 import type { SaleDefinition } from '../../config';
-import { activeAdmissionCap, admissionsToGrant, refillBucket, type AdmissionBucket, type AdmissionControl } from '../../queue/admission';
+import {
+  activeAdmissionCap,
+  admissionsToGrant,
+  refillBucket,
+  spendAllowance,
+  type AdmissionBucket,
+  type AdmissionControl,
+} from '../../queue/admission';
+import { drawLotterySeed, drawOrder, newLotteryTicket, type LotteryState } from '../../queue/lottery';
 import { DEFAULT_PRESENCE, MAX_IDLE_PER_STEP, MAX_PASSED_OVER_PER_STEP, type PresencePolicy } from '../../queue/presence';
-import { PREQUEUE_BAND, SOCKET_REPORT_MAX_AGE_MS, type AdmissionBatch, type QueueState, type SaleCounters } from '../../queue/queue-state';
+import {
+  PREQUEUE_BAND,
+  SOCKET_REPORT_MAX_AGE_MS,
+  waitingState,
+  type AdmissionBatch,
+  type QueueState,
+  type SaleCounters,
+} from '../../queue/queue-state';
 import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
 import type { LedgerStats, LoggedOrder, OrderLog } from '../order-log';
 import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
@@ -30,6 +45,11 @@ interface MemorySale {
   admissionSet: boolean;
   bucket: AdmissionBucket;
   prequeueSettled: boolean;
+  /** The seed stays secret until the draw; `drawn` is the tickets in the order drawn. */
+  lottery: { order: 'random' | 'fifo'; seed: string | null; commitment: string | null; drawn: string[] | null };
+  /** userId → lottery ticket of each random pre-queue join, and ticket → userId. */
+  tickets: Map<string, string>;
+  ticketOwners: Map<string, string>;
   admittedTotal: number;
   expiredTotal: number;
   departures: number;
@@ -80,6 +100,9 @@ export class MemoryStore implements SaleStore, QueueStore {
       admissionSet: false,
       bucket: { allowance: 0, updatedAt: this.clock() },
       prequeueSettled: false,
+      lottery: { order: 'fifo', seed: null, commitment: null, drawn: null },
+      tickets: new Map(),
+      ticketOwners: new Map(),
       admittedTotal: 0,
       expiredTotal: 0,
       departures: 0,
@@ -99,6 +122,7 @@ export class MemoryStore implements SaleStore, QueueStore {
       this.sale.admissionSet = true;
       this.sale.bucket = { allowance: 0, updatedAt: this.clock() };
       this.sale.prequeueSettled = prequeueOrder === 'fifo';
+      this.sale.lottery = prequeueOrder === 'random' ? { order: 'random', ...drawLotterySeed(), drawn: null } : this.sale.lottery;
     }
     return this.getSale();
   }
@@ -147,11 +171,13 @@ export class MemoryStore implements SaleStore, QueueStore {
       if (mode !== 'join') return { kind: 'not_queued' };
       if (now < sale.definition.queueOpensAt) return { kind: 'queue_not_open' };
       sale.joinSeq += 1;
-      sale.scores.set(userId, now >= sale.definition.startsAt ? PREQUEUE_BAND + sale.joinSeq : sale.joinSeq);
+      const inPrequeue = now < sale.definition.startsAt;
+      sale.scores.set(userId, inPrequeue ? sale.joinSeq : PREQUEUE_BAND + sale.joinSeq);
       sale.line.push(userId);
+      if (inPrequeue && !sale.prequeueSettled) this.giveTicket(sale, userId, newLotteryTicket());
     }
     this.renewLease(sale, userId, now + this.presence.graceMs);
-    return { kind: 'waiting', position: this.rank(sale, sale.line, userId) + 1, waiting: sale.line.length };
+    return waitingState(this.rank(sale, sale.line, userId) + 1, sale.line.length, this.inDraw(sale), sale.tickets.get(userId) ?? null);
   }
 
   async renewPresence(userIds: string[]): Promise<number> {
@@ -175,26 +201,32 @@ export class MemoryStore implements SaleStore, QueueStore {
     const expired = [...sale.active].filter(([, expiresAt]) => expiresAt <= now).map(([userId]) => userId);
     this.expire(sale, expired);
     const timedOut = this.sweepIdle(sale, now);
-    const result = (admitted: AdmissionBatch['admitted'] = [], awaitingShuffle = false, passedOver = 0): AdmissionBatch => ({
+    const result = (admitted: AdmissionBatch['admitted'] = [], awaitingDraw = false, passedOver = 0): AdmissionBatch => ({
       admitted,
       expired,
       timedOut,
       passedOver,
-      awaitingShuffle,
+      awaitingDraw,
     });
 
     const { startsAt, endsAt } = sale.definition;
     if (now < startsAt || now >= endsAt || sale.remaining <= 0) return result();
     if (!sale.prequeueSettled) return result([], true);
-    sale.bucket = refillBucket(sale.bucket, sale.control, now);
+    sale.bucket = refillBucket(sale.bucket, sale.control, now, startsAt);
     if (sale.control.paused) return result();
 
     const cap = activeAdmissionCap(sale.control, sale.remaining);
-    const grant = Math.min(admissionsToGrant(sale.bucket.allowance, cap, sale.active.size, sale.line.length), maxBatch);
+    const room = cap - sale.active.size;
+    const grant = admissionsToGrant(sale.bucket.allowance, room, maxBatch);
     // As admit-7.lua: present shoppers from the head, passing over (and forgetting) absent ones.
     const admitted: AdmissionBatch['admitted'] = [];
     let passedOver = 0;
-    while (admitted.length < grant && passedOver < MAX_PASSED_OVER_PER_STEP && sale.presentLine.length > 0) {
+    let lineRanOut = false;
+    while (admitted.length < grant && passedOver < MAX_PASSED_OVER_PER_STEP) {
+      if (sale.presentLine.length === 0) {
+        lineRanOut = true;
+        break;
+      }
       const userId = sale.presentLine.shift() as string;
       sale.presentSet.delete(userId);
       const lease = sale.leases.get(userId);
@@ -207,31 +239,36 @@ export class MemoryStore implements SaleStore, QueueStore {
       sale.active.set(userId, now + tokenTtlMs);
       admitted.push({ userId, expiresAt: now + tokenTtlMs });
     }
-    sale.bucket = { allowance: sale.bucket.allowance - admitted.length, updatedAt: now };
+    sale.bucket = {
+      allowance: spendAllowance({ allowance: sale.bucket.allowance, admitted: admitted.length, room, lineRanOut }),
+      updatedAt: now,
+    };
     sale.admittedTotal += admitted.length;
     sale.departures += admitted.length;
     sale.passedOverTotal += passedOver;
     return result(admitted, false, passedOver);
   }
 
-  async prequeueMembers(): Promise<string[]> {
-    const sale = this.requireSale();
-    return sale.line.filter((userId) => (sale.scores.get(userId) ?? PREQUEUE_BAND) < PREQUEUE_BAND);
-  }
-
-  async settlePrequeue(order: string[]): Promise<PrequeueSettlement> {
+  async drawPrequeue(): Promise<PrequeueSettlement> {
     const sale = this.requireSale();
     if (sale.prequeueSettled) return 'already_settled';
     if (this.clock() < sale.definition.startsAt) return 'not_started';
-    order.forEach((userId, index) => {
-      if (sale.scores.has(userId)) sale.scores.set(userId, index + 1);
-    });
+    const members = sale.line.filter((userId) => (sale.scores.get(userId) ?? PREQUEUE_BAND) < PREQUEUE_BAND);
+    const tickets = members.flatMap((userId) => sale.tickets.get(userId) ?? []);
+    const drawn = drawOrder(sale.lottery.seed ?? '', tickets);
+    drawn.forEach((ticket, index) => sale.scores.set(sale.ticketOwners.get(ticket) as string, index + 1));
     const byScore = (a: string, b: string) => (sale.scores.get(a) ?? 0) - (sale.scores.get(b) ?? 0);
     sale.line.sort(byScore);
     sale.presentLine.sort(byScore);
     sale.prequeueSettled = true;
+    sale.lottery.drawn = drawn;
     sale.departures += 1;
     return 'settled';
+  }
+
+  async lottery(): Promise<LotteryState> {
+    const { order, seed, commitment, drawn } = this.requireSale().lottery;
+    return { order, commitment, seed: drawn && seed, tickets: drawn && [...drawn] };
   }
 
   async recordAdmissionToken(userId: string, token: string): Promise<boolean> {
@@ -247,8 +284,8 @@ export class MemoryStore implements SaleStore, QueueStore {
 
   async updateAdmissionControl(change: Partial<AdmissionControl>): Promise<AdmissionControl> {
     const sale = this.requireSale();
-    // Settle the bucket under the old settings first, as updateAdmission-1.lua does.
-    sale.bucket = refillBucket(sale.bucket, sale.control, this.clock());
+    // Settle the bucket under the old settings first, as updateAdmission-2.lua does.
+    sale.bucket = refillBucket(sale.bucket, sale.control, this.clock(), sale.definition.startsAt);
     sale.control = { ...sale.control, ...change };
     return { ...sale.control };
   }
@@ -265,6 +302,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     return {
       now,
       waiting: sale.line.length,
+      inDraw: this.inDraw(sale),
       present,
       absent: sale.line.length - present,
       passedOver: sale.passedOverTotal,
@@ -337,6 +375,16 @@ export class MemoryStore implements SaleStore, QueueStore {
     sale.expiredTotal += userIds.length;
   }
 
+  private giveTicket(sale: MemorySale, userId: string, ticket: string): void {
+    sale.tickets.set(userId, ticket);
+    sale.ticketOwners.set(ticket, userId);
+  }
+
+  /** Pre-queue shoppers awaiting the draw: they score below the band, so they stand first. */
+  private inDraw(sale: MemorySale): number {
+    return sale.prequeueSettled ? 0 : this.countBelow(sale.line, sale.scores, PREQUEUE_BAND);
+  }
+
   /** Renews a waiting shopper's lease and puts them back among the present, in their place. */
   private renewLease(sale: MemorySale, userId: string, until: number): boolean {
     if (!sale.scores.has(userId)) return false;
@@ -381,12 +429,16 @@ export class MemoryStore implements SaleStore, QueueStore {
 
   /** Where a waiting shopper stands in `list` (sorted by score), by binary search. */
   private rank(sale: MemorySale, list: string[], userId: string): number {
-    const score = sale.scores.get(userId) ?? 0;
+    return this.countBelow(list, sale.scores, sale.scores.get(userId) ?? 0);
+  }
+
+  /** How many of `list` (sorted by score) score below `score`. */
+  private countBelow(list: string[], scores: Map<string, number>, score: number): number {
     let low = 0;
     let high = list.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if ((sale.scores.get(list[middle] as string) ?? 0) < score) low = middle + 1;
+      if ((scores.get(list[middle] as string) ?? 0) < score) low = middle + 1;
       else high = middle;
     }
     return low;

@@ -3,8 +3,16 @@ import { StoreUnavailableError } from '../../errors';
 import type { Order, PurchaseOutcome, PurchaseRequest } from '../../sale/purchase';
 import { saleKeys, type SaleKeys } from '../keys';
 import type { AdmissionControl } from '../../queue/admission';
+import { drawLotterySeed, drawOrder, newLotteryTicket, type LotteryState } from '../../queue/lottery';
 import { DEFAULT_PRESENCE, MAX_IDLE_PER_STEP, MAX_PASSED_OVER_PER_STEP, type PresencePolicy } from '../../queue/presence';
-import { PREQUEUE_BAND, SOCKET_REPORT_MAX_AGE_MS, type AdmissionBatch, type QueueState, type SaleCounters } from '../../queue/queue-state';
+import {
+  PREQUEUE_BAND,
+  SOCKET_REPORT_MAX_AGE_MS,
+  waitingState,
+  type AdmissionBatch,
+  type QueueState,
+  type SaleCounters,
+} from '../../queue/queue-state';
 import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 import { defineSaleScripts, type SaleScripts } from './scripts';
@@ -45,10 +53,13 @@ export class RedisStore implements SaleStore, QueueStore {
     if (definition.saleId !== this.saleId) throw new Error(`this store holds sale ${this.saleId}, not ${definition.saleId}`);
     const { saleId, stock, startsAt, endsAt, queueOpensAt } = definition;
     const { ratePerMinute = '', maxActive = null, overbook = '', prequeueOrder = '' } = admission ?? {};
+    // Drawn by whoever sets the sale up; only the first one to get there is kept (HSETNX).
+    const { seed, commitment } = drawLotterySeed();
     const reply = await this.call(() =>
       this.scripts.initSale(
         this.keys.sale,
         this.keys.admission,
+        this.keys.lottery,
         saleId,
         stock,
         startsAt,
@@ -59,6 +70,8 @@ export class RedisStore implements SaleStore, QueueStore {
         maxActive === null ? '' : String(maxActive),
         overbook,
         prequeueOrder,
+        seed,
+        commitment,
       ),
     );
     return parseSnapshot(reply);
@@ -92,7 +105,9 @@ export class RedisStore implements SaleStore, QueueStore {
   }
 
   async queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState> {
-    const { sale, orders, queue, active, admissionTokens, admission, present, presence } = this.keys;
+    const { sale, orders, queue, active, admissionTokens, admission, present, presence, tickets } = this.keys;
+    // Drawn for every join, kept by the script only for a new place in a random pre-queue.
+    const ticket = mode === 'join' ? newLotteryTicket() : '';
     const reply = await this.call(() =>
       this.scripts.queueState(
         sale,
@@ -103,11 +118,13 @@ export class RedisStore implements SaleStore, QueueStore {
         admission,
         present,
         presence,
+        tickets,
         userId,
         mode,
         PREQUEUE_BAND,
         this.nowArgument(),
         this.presencePolicy.graceMs,
+        ticket,
       ),
     );
     return parseQueueState(reply, userId);
@@ -153,17 +170,36 @@ export class RedisStore implements SaleStore, QueueStore {
       expired: userIds.slice(0, expiredEnd),
       timedOut: userIds.slice(expiredEnd, timedOutEnd),
       passedOver: Number(passedOver),
-      awaitingShuffle: state === 'awaiting_shuffle',
+      awaitingDraw: state === 'awaiting_draw',
     };
   }
 
-  async prequeueMembers(): Promise<string[]> {
-    return this.call(() => this.redis.zrangebyscore(this.keys.queue, 0, `(${PREQUEUE_BAND}`));
+  async drawPrequeue(): Promise<PrequeueSettlement> {
+    const { sale, queue, admission, present, tickets, lottery, lotteryDraw } = this.keys;
+    // Every instance reads the same seed and tickets and so draws the same order; the script
+    // applies the first and refuses the rest. After the start the pre-queue no longer grows.
+    const [seed, members] = await this.call(() =>
+      Promise.all([this.redis.hget(lottery, 'seed'), this.redis.zrangebyscore(queue, '-inf', `(${PREQUEUE_BAND}`)]),
+    );
+    const held = members.length === 0 ? [] : await this.call(() => this.redis.hmget(tickets, ...members.map((userId) => `u:${userId}`)));
+    const drawn = drawOrder(
+      seed ?? '',
+      held.filter((ticket): ticket is string => ticket !== null),
+    );
+    return this.call(() =>
+      this.scripts.drawPrequeue(sale, queue, admission, present, tickets, lottery, lotteryDraw, this.nowArgument(), ...drawn),
+    );
   }
 
-  async settlePrequeue(order: string[]): Promise<PrequeueSettlement> {
-    const { sale, queue, admission, present } = this.keys;
-    return this.call(() => this.scripts.shufflePrequeue(sale, queue, admission, present, this.nowArgument(), ...order));
+  async lottery(): Promise<LotteryState> {
+    const { lottery, lotteryDraw, sale } = this.keys;
+    const [order, commitment, drawn, seed, ...tickets] = await this.call(() => this.scripts.readLottery(lottery, lotteryDraw, sale));
+    return {
+      order: order === 'random' ? 'random' : 'fifo',
+      commitment: commitment || null,
+      seed: drawn === '1' ? (seed ?? null) : null,
+      tickets: drawn === '1' ? tickets : null,
+    };
   }
 
   async recordAdmissionToken(userId: string, token: string): Promise<boolean> {
@@ -180,13 +216,25 @@ export class RedisStore implements SaleStore, QueueStore {
     if (change.paused !== undefined) fields.push('paused', change.paused ? '1' : '0');
     if (change.maxActive !== undefined) fields.push('maxActive', change.maxActive === null ? '' : String(change.maxActive));
     if (change.overbook !== undefined) fields.push('overbook', String(change.overbook));
-    return parseControl(await this.call(() => this.scripts.updateAdmission(this.keys.admission, this.nowArgument(), ...fields)));
+    return parseControl(
+      await this.call(() => this.scripts.updateAdmission(this.keys.admission, this.keys.sale, this.nowArgument(), ...fields)),
+    );
   }
 
   async saleCounters(): Promise<SaleCounters> {
     const { sale, queue, active, admission, instances, presence } = this.keys;
     const reply = await this.call(() =>
-      this.scripts.counters(sale, queue, active, admission, instances, presence, SOCKET_REPORT_MAX_AGE_MS, this.nowArgument()),
+      this.scripts.counters(
+        sale,
+        queue,
+        active,
+        admission,
+        instances,
+        presence,
+        SOCKET_REPORT_MAX_AGE_MS,
+        this.nowArgument(),
+        PREQUEUE_BAND,
+      ),
     );
     const [
       now,
@@ -201,6 +249,7 @@ export class RedisStore implements SaleStore, QueueStore {
       connectedSockets,
       remaining,
       stock,
+      inDraw,
       ...codes
     ] = reply.map(String);
     const outcomes: Record<string, number> = {};
@@ -208,6 +257,7 @@ export class RedisStore implements SaleStore, QueueStore {
     return {
       now: Number(now),
       waiting: Number(waiting),
+      inDraw: Number(inDraw),
       present: Number(present),
       absent: Number(waiting) - Number(present),
       passedOver: Number(passedOver),
@@ -305,10 +355,10 @@ function parsePurchaseReply(reply: string[], userId: string): PurchaseOutcome {
 }
 
 function parseQueueState(reply: string[], userId: string): QueueState {
-  const [kind, first, second] = reply;
+  const [kind, first, second, third, fourth] = reply;
   switch (kind) {
     case 'waiting':
-      return { kind, position: Number(first), waiting: Number(second) };
+      return waitingState(Number(first), Number(second), Number(third), fourth || null);
     case 'admitted':
       return { kind, expiresAt: Number(first), admissionToken: first === undefined || second === '' ? null : (second ?? null) };
     case 'purchased':

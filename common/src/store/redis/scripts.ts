@@ -14,6 +14,7 @@ export interface SaleScripts {
   initSale(
     sale: string,
     admission: string,
+    lottery: string,
     saleId: string,
     stock: number,
     startsAt: number,
@@ -24,6 +25,8 @@ export interface SaleScripts {
     maxActive: string,
     overbook: number | '',
     prequeueOrder: string,
+    lotterySeed: string,
+    lotteryCommitment: string,
   ): Reply;
   readSale(sale: string, now: string): Reply;
   purchase(
@@ -46,11 +49,13 @@ export interface SaleScripts {
     admission: string,
     present: string,
     presence: string,
+    tickets: string,
     userId: string,
     mode: 'join' | 'peek',
     band: number,
     now: string,
     graceMs: number,
+    ticket: string,
   ): Reply;
   renewPresence(queue: string, present: string, presence: string, graceMs: number, now: string, ...userIds: string[]): Promise<number>;
   admit(
@@ -68,15 +73,19 @@ export interface SaleScripts {
     maxPassedOver: number,
     maxTimedOut: number,
   ): Reply;
-  shufflePrequeue(
+  drawPrequeue(
     sale: string,
     queue: string,
     admission: string,
     present: string,
+    tickets: string,
+    lottery: string,
+    lotteryDraw: string,
     now: string,
-    ...order: string[]
+    ...drawnTickets: string[]
   ): Promise<PrequeueSettlement>;
-  updateAdmission(admission: string, now: string, ...fieldValues: string[]): Reply;
+  readLottery(lottery: string, lotteryDraw: string, sale: string): Reply;
+  updateAdmission(admission: string, sale: string, now: string, ...fieldValues: string[]): Reply;
   leave(
     queue: string,
     active: string,
@@ -97,6 +106,7 @@ export interface SaleScripts {
     presence: string,
     maxReportAgeMs: number,
     now: string,
+    band: number,
   ): Promise<Array<string | number>>;
   recordAdmissionToken(active: string, admissionTokens: string, userId: string, token: string): Promise<number>;
 }

@@ -3,7 +3,8 @@
   out shoppers absent too long, then admits present shoppers from the head of the line as many as
   the shared bucket allows by the Redis clock, within min(maxActive, remaining x overbook) active
   admissions. So the total rate is exact with one instance or five, and admissions go on as long
-  as any instance runs.
+  as any instance runs. The bucket earns nothing before the start, and a step keeps unspent
+  allowance only as far as present shoppers and free slots could use it, so no burst follows a wait.
 
   Absent shoppers are passed over: they keep their place in the queue but leave 'present', so the
   next step does not look at them again; a renewed lease puts them back at their own score, ahead
@@ -25,7 +26,7 @@
 
   Returns {state, expiresAt, passedOver, expiredCount, timedOutCount,
            expired userIds..., timed-out userIds..., admitted userIds...}
-          state: 'admitting' | 'paused' | 'closed' (not active, or sold out) | 'awaiting_shuffle'
+          state: 'admitting' | 'paused' | 'closed' (not active, or sold out) | 'awaiting_draw'
   Errors  NOSALE when the sale has not been initialised
 ]]
 -- @include now
@@ -68,24 +69,29 @@ end
 
 local settings = readAdmission(KEYS[4])
 if settings.prequeueSettled ~= '1' then
-  return reply('awaiting_shuffle', {}, 0)
+  return reply('awaiting_draw', {}, 0)
 end
 
-local allowance = refilledAllowance(settings, now)
+local allowance = refilledAllowance(settings, now, tonumber(sale[1]))
 if settings.paused == '1' then
   redis.call('HSET', KEYS[4], 'allowance', tostring(allowance), 'updatedAt', tostring(now))
   return reply('paused', {}, 0)
 end
 local cap = math.floor(remaining * tonumber(settings.overbook))
 if settings.maxActive ~= '' then cap = math.min(cap, tonumber(settings.maxActive)) end
-local grant = math.min(math.floor(allowance), cap - redis.call('ZCARD', KEYS[3]), tonumber(ARGV[2]))
+local room = cap - redis.call('ZCARD', KEYS[3])
+local grant = math.min(math.floor(allowance), room, tonumber(ARGV[2]))
 
 local admitted, passedOver = {}, 0
 local passLimit = tonumber(ARGV[5])
+local lineRanOut = false
 while #admitted < grant and passedOver < passLimit do
   -- A few more than needed, so a run of absent shoppers costs few ZRANGE calls.
   local candidates = redis.call('ZRANGE', KEYS[6], 0, math.max(grant - #admitted, 100) - 1)
-  if #candidates == 0 then break end
+  if #candidates == 0 then
+    lineRanOut = true
+    break
+  end
   for _, userId in ipairs(candidates) do
     if #admitted >= grant or passedOver >= passLimit then break end
     redis.call('ZREM', KEYS[6], userId)
@@ -99,8 +105,8 @@ while #admitted < grant and passedOver < passLimit do
     end
   end
 end
+allowance = spentAllowance(allowance, #admitted, room, lineRanOut)
 if #admitted > 0 then
-  allowance = allowance - #admitted
   redis.call('HINCRBY', KEYS[4], 'admittedTotal', #admitted)
   redis.call('HINCRBY', KEYS[4], 'departures', #admitted)
 end

@@ -5,14 +5,15 @@
   KEYS[1] sale hash (remaining, stock, outcome:<code> counters)
   KEYS[2] queue sorted set
   KEYS[3] active sorted set
-  KEYS[4] admission hash
+  KEYS[4] admission hash (counters; prequeueSettled '0' while a random pre-queue awaits its draw)
   KEYS[5] instances hash: instanceId -> "sockets|reportedAt"
   KEYS[6] presence sorted set (lease: present until, epoch ms)
   ARGV[1] how old a socket report may be and still count, ms
   ARGV[2] now override, epoch ms (tests only; empty means Redis TIME)
+  ARGV[3] pre-queue band: the pre-queue scores below it
 
   Returns {now, waiting, present, activeAdmissions, admittedTotal, expiredTotal, departures,
-           passedOverTotal, timedOutTotal, connectedSockets, remaining, stock,
+           passedOverTotal, timedOutTotal, connectedSockets, remaining, stock, inDraw,
            outcome code, count, outcome code, count, ...}
   Errors  NOSALE when the sale has not been initialised
 ]]
@@ -23,7 +24,9 @@ local sale = redis.call('HGETALL', KEYS[1])
 if #sale == 0 then
   return redis.error_reply('NOSALE the sale has not been initialised')
 end
-local admission = redis.call('HMGET', KEYS[4], 'admittedTotal', 'expiredTotal', 'departures', 'passedOverTotal', 'timedOutTotal')
+local admission = redis.call('HMGET', KEYS[4], 'admittedTotal', 'expiredTotal', 'departures', 'passedOverTotal', 'timedOutTotal', 'prequeueSettled')
+local inDraw = 0
+if admission[6] == '0' then inDraw = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. ARGV[3]) end
 
 local sockets = 0
 local reports = redis.call('HVALS', KEYS[5])
@@ -37,7 +40,7 @@ end
 local reply = {
   tostring(now), redis.call('ZCARD', KEYS[2]), redis.call('ZCOUNT', KEYS[6], '(' .. now, '+inf'),
   redis.call('ZCARD', KEYS[3]), admission[1] or '0', admission[2] or '0', admission[3] or '0',
-  admission[4] or '0', admission[5] or '0', sockets, '', '',
+  admission[4] or '0', admission[5] or '0', sockets, '', '', inDraw,
 }
 for i = 1, #sale, 2 do
   if sale[i] == 'remaining' then reply[11] = sale[i + 1]

@@ -4,6 +4,7 @@
 
   KEYS[1] sale hash
   KEYS[2] admission hash
+  KEYS[3] lottery hash
   ARGV[1] saleId
   ARGV[2] stock
   ARGV[3] startsAt, epoch ms
@@ -14,8 +15,11 @@
   ARGV[8] maxActive ('' = as many as the stock allows)
   ARGV[9] overbook
   ARGV[10] pre-queue order: 'random' or 'fifo'
+  ARGV[11] lottery seed, secret until the draw (random order only)
+  ARGV[12] its commitment, SHA-256 hex
 
-  The admission settings are set only where unset, so an operator's changes survive restarts.
+  The admission settings and the lottery are set only where unset, so an operator's changes
+  survive restarts, and the seed committed to first is the one drawn with.
 
   Returns {saleId, stock, remaining, startsAt, endsAt, queueOpensAt, now}
 ]]
@@ -35,5 +39,10 @@ if ARGV[7] ~= '' then
   redis.call('HSETNX', KEYS[2], 'prequeueSettled', ARGV[10] == 'fifo' and '1' or '0')
   redis.call('HSETNX', KEYS[2], 'allowance', '0')
   redis.call('HSETNX', KEYS[2], 'updatedAt', tostring(now))
+  redis.call('HSETNX', KEYS[3], 'order', ARGV[10])
+  if ARGV[10] == 'random' and redis.call('HGET', KEYS[3], 'order') == 'random' then
+    redis.call('HSETNX', KEYS[3], 'seed', ARGV[11])
+    redis.call('HSETNX', KEYS[3], 'commitment', ARGV[12])
+  end
 end
 return saleSnapshot(KEYS[1], now)

@@ -1,6 +1,7 @@
 --[[
   Where a shopper stands, and (mode 'join') puts them in the queue if they are nowhere yet.
   Idempotent: a shopper already waiting keeps their place, so a position never gets worse.
+  A join to a random pre-queue before its draw keeps the lottery ticket the caller drew for it.
   Either mode comes from the shopper themselves, so a waiting shopper's presence lease is renewed.
   An admission that expired unused is cleared here, and a join then goes to the back.
 
@@ -9,18 +10,22 @@
   KEYS[3] queue sorted set
   KEYS[4] active sorted set (admission expiry)
   KEYS[5] admission tokens hash
-  KEYS[6] admission hash (joinSeq, expiredTotal)
+  KEYS[6] admission hash (joinSeq, expiredTotal, prequeueSettled)
   KEYS[7] present sorted set
   KEYS[8] presence sorted set
+  KEYS[9] tickets hash
   ARGV[1] userId, normalised
   ARGV[2] mode: 'join' or 'peek'
   ARGV[3] pre-queue band: scores of joins after the start begin here
   ARGV[4] now override, epoch ms (tests only; empty means Redis TIME)
   ARGV[5] presence lease length (the grace), ms
+  ARGV[6] a fresh lottery ticket, kept only by a new join to a random pre-queue
 
   Returns {'purchased', orderId, purchasedAt} | {'sold_out'} | {'sale_ended'}
           {'admitted', expiresAt, admissionToken or ''}
-          {'waiting', position, waiting} | {'not_queued'} | {'queue_not_open'}
+          {'waiting', position, waiting, inDraw, ticket or ''} | {'not_queued'} | {'queue_not_open'}
+          (inDraw: pre-queue shoppers awaiting the draw when this shopper is one of them, else 0;
+           waitingState() in queue/queue-state.ts turns this into what the shopper is shown)
   Errors  NOSALE when the sale has not been initialised
 ]]
 -- @include now
@@ -51,14 +56,21 @@ if expiresAt then
   redis.call('HINCRBY', KEYS[6], 'expiredTotal', 1)
 end
 
+local undrawn = redis.call('HGET', KEYS[6], 'prequeueSettled') == '0'
 local rank = redis.call('ZRANK', KEYS[3], userId)
 if not rank then
   if ARGV[2] ~= 'join' then return {'not_queued'} end
   if now < tonumber(sale[4]) then return {'queue_not_open'} end
   local score = redis.call('HINCRBY', KEYS[6], 'joinSeq', 1)
-  if now >= tonumber(sale[1]) then score = score + tonumber(ARGV[3]) end
+  if now >= tonumber(sale[1]) then
+    score = score + tonumber(ARGV[3])
+  elseif undrawn then
+    redis.call('HSET', KEYS[9], 'u:' .. userId, ARGV[6], 't:' .. ARGV[6], userId)
+  end
   redis.call('ZADD', KEYS[3], score, userId)
   rank = redis.call('ZRANK', KEYS[3], userId)
 end
 renewLease(KEYS[3], KEYS[7], KEYS[8], userId, now + tonumber(ARGV[5]))
-return {'waiting', rank + 1, redis.call('ZCARD', KEYS[3])}
+local inDraw = 0
+if undrawn then inDraw = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. ARGV[3]) end
+return {'waiting', rank + 1, redis.call('ZCARD', KEYS[3]), inDraw, redis.call('HGET', KEYS[9], 'u:' .. userId) or ''}

@@ -1,6 +1,6 @@
 import { Countdown } from './Countdown';
 import { clockTimeText, etaWords } from './eta';
-import type { PlaceInDraw } from './session';
+import type { PlaceInDraw } from './shopper-view';
 
 /**
  * A place in a random pre-queue before its draw. It shows no number, since the draw at the start

@@ -1,5 +1,5 @@
 import { etaWords, queueProgress } from './eta';
-import type { NumberedPlace } from './session';
+import type { NumberedPlace } from './shopper-view';
 
 /** The shopper's place in line: the number alone in `queue-position`, as browser tests read it. */
 export function QueuePosition({ position }: { position: NumberedPlace }) {

@@ -1,6 +1,6 @@
 import type { SaleStatus } from '@flashsale/common';
 import { Countdown } from './Countdown';
-import type { SaleView } from './session';
+import type { SaleView } from './shopper-view';
 
 const STATUS_WORDS: Record<SaleStatus, string> = {
   upcoming: 'Starting soon',

@@ -81,12 +81,8 @@ function queueRefusal(failure: ApiFailure, context: QueueContext): NextStep {
       return context.admissionLapsed
         ? { kind: 'show', outcome: { code: 'token_expired' }, forget: true }
         : { kind: 'show', outcome: null, forget: true, notice: PLACE_LAPSED_NOTICE };
-    case 'rate_limited':
-    case 'unavailable':
-    case 'network':
-      return { kind: 'retry', afterSeconds: failure.retryAfterSeconds ?? DEFAULT_RETRY_SECONDS };
     default:
-      return { kind: 'show', outcome: { code: 'error', message: GENERIC_ERROR }, forget: false };
+      return busyOrFault(failure);
   }
 }
 
@@ -109,10 +105,18 @@ export function purchaseStep(result: ApiResult<PurchaseAnswer>): NextStep {
         outcome: { code: 'error', message: 'Your turn to buy could not be confirmed. Please join the queue again.' },
         forget: true,
       };
+    default:
+      return busyOrFault(result);
+  }
+}
+
+/** The refusals both calls treat alike: a busy server is asked again after Retry-After; anything unforeseen is a generic error. */
+function busyOrFault(failure: ApiFailure): NextStep {
+  switch (failure.code) {
     case 'rate_limited':
     case 'unavailable':
     case 'network':
-      return { kind: 'retry', afterSeconds: result.retryAfterSeconds ?? DEFAULT_RETRY_SECONDS };
+      return { kind: 'retry', afterSeconds: failure.retryAfterSeconds ?? DEFAULT_RETRY_SECONDS };
     default:
       return { kind: 'show', outcome: { code: 'error', message: GENERIC_ERROR }, forget: false };
   }

@@ -46,6 +46,30 @@ export default tseslint.config(
     files: ['client/**/*.{ts,tsx}', 'tests/client/**/*.{ts,tsx}'],
     extends: [reactHooks.configs.flat.recommended],
     languageOptions: { globals: globals.browser },
+    rules: {
+      // The page may share only the browser-safe contract, never the services' server-side code.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@flashsale/(?!common/contract$)|^(\\.\\./)+common/',
+              message: 'The client imports only @flashsale/common/contract.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The contract is what the browser loads: it may import nothing but itself.
+    files: ['common/src/contract/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'The contract is browser-safe: it imports only its own files.' }] },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.mjs'],

@@ -34,7 +34,7 @@ const client = {
   transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tests/client/tsconfig.json' }] },
   moduleNameMapper: {
     '\\.css$': '<rootDir>/tests/client/style-stub.js',
-    '^@flashsale/common$': '<rootDir>/common/src/index.ts',
+    '^@flashsale/common/contract$': '<rootDir>/common/src/contract/index.ts',
   },
 };
 

@@ -6,7 +6,7 @@
  * Exit code 0: they agree; 1: they do not (or nothing is drawn yet); 2: the URL could not be read.
  */
 import { LOTTERY_ALGORITHM, verifyLottery } from '../common/src/queue/lottery';
-import type { LotteryAnswer } from '../common/src/wire';
+import type { LotteryAnswer } from '../common/src/contract/wire';
 
 export async function checkPublishedLottery(baseUrl: string): Promise<{ agree: boolean; lines: string[] }> {
   const url = new URL('/api/sale/lottery', baseUrl);

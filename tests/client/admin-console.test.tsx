@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common';
+import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common/contract';
 import { AdminConsole } from '../../client/src/admin/AdminConsole';
 import { AdmissionControls } from '../../client/src/admin/AdmissionControls';
 import { settingsChange } from '../../client/src/admin/settings-form';
@@ -38,7 +38,7 @@ let fetchMock: jest.Mock<Promise<Response>, [string, RequestInit?]>;
 
 beforeEach(() => {
   fetchMock = jest.fn<Promise<Response>, [string, RequestInit?]>();
-  global.fetch = fetchMock as unknown as typeof fetch;
+  globalThis.fetch = fetchMock as unknown as typeof fetch;
   window.sessionStorage.clear();
 });
 

@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { QueueAnswer, SaleAnswer } from '@flashsale/common';
+import type { QueueAnswer, SaleAnswer } from '@flashsale/common/contract';
 import { ShopperPage } from '../../client/src/shopper/ShopperPage';
 import type { ApiResult } from '../../client/src/shared/http';
 import { answer, harness, PLACE_KEY, sale } from './shopper-harness';

@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom';
 import { render, screen } from '@testing-library/react';
-import type { QueueAnswer } from '@flashsale/common';
+import type { QueueAnswer } from '@flashsale/common/contract';
 import { OutcomeStatus } from '../../client/src/shopper/OutcomeStatus';
 import { OUTCOME_CODES, outcomeMessage, type Outcome } from '../../client/src/shopper/outcome';
 import { purchaseStep, queueStep, type PurchaseAnswer } from '../../client/src/shopper/answers';

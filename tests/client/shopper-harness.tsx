@@ -2,7 +2,7 @@
  * The shopper page's stand-ins: an API whose answers each test chooses, and a socket the test
  * pushes events through. (.tsx, as every file of tests/client, for its tsconfig.)
  */
-import type { QueueAnswer, SaleAnswer, SaleStatus } from '@flashsale/common';
+import type { QueueAnswer, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { ApiFailure, ApiResult } from '../../client/src/shared/http';
 import type { PurchaseAnswer } from '../../client/src/shopper/answers';
 import type { LiveHandlers } from '../../client/src/shopper/live-socket';

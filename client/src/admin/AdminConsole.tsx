@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common';
+import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common/contract';
 import { adminFailureMessage, fetchAdminState } from './admin-api';
 import { AdminLogin } from './AdminLogin';
 import { AdmissionControls } from './AdmissionControls';

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import type { AdmissionSettingsAnswer } from '@flashsale/common';
+import type { AdmissionSettingsAnswer } from '@flashsale/common/contract';
 import { adminFailureMessage, patchAdmission, type AdmissionChange } from './admin-api';
 import { fieldsOf, settingsChange, type SettingsFields } from './settings-form';
 

@@ -1,4 +1,4 @@
-import type { AdminStateAnswer } from '@flashsale/common';
+import type { AdminStateAnswer } from '@flashsale/common/contract';
 
 const COUNTERS: [keyof Omit<AdminStateAnswer['counters'], 'outcomes'>, string][] = [
   ['waiting', 'Waiting'],

@@ -1,4 +1,4 @@
-import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common';
+import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common/contract';
 import { bearer, requestJson, type ApiResult } from '../shared/http';
 
 export type AdmissionChange = Partial<AdmissionSettingsAnswer>;

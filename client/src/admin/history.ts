@@ -1,4 +1,4 @@
-import type { AdminStateAnswer } from '@flashsale/common';
+import type { AdminStateAnswer } from '@flashsale/common/contract';
 
 export interface Sample {
   /** Unix seconds (server clock), as uPlot's time axis wants. */

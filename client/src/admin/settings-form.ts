@@ -1,4 +1,4 @@
-import type { AdmissionSettingsAnswer } from '@flashsale/common';
+import type { AdmissionSettingsAnswer } from '@flashsale/common/contract';
 import type { AdmissionChange } from './admin-api';
 
 /** The admission form's fields as typed: numbers are kept as text until Apply. */

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@flashsale/common';
+import type { ErrorCode } from '@flashsale/common/contract';
 
 /** A refusal in the SPEC's error shape, or `network` when no answer came back at all. */
 export interface ApiFailure {

@@ -1,4 +1,4 @@
-import type { SaleStatus } from '@flashsale/common';
+import type { SaleStatus } from '@flashsale/common/contract';
 import { Countdown } from './Countdown';
 import type { SaleView } from './shopper-view';
 

@@ -1,4 +1,4 @@
-import type { PurchaseAnswer, QueueAnswer } from '@flashsale/common';
+import type { PurchaseAnswer, QueueAnswer } from '@flashsale/common/contract';
 import type { ApiFailure, ApiResult } from '../shared/http';
 import { GENERIC_ERROR, type Outcome } from './outcome';
 

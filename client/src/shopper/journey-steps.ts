@@ -1,4 +1,4 @@
-import type { SaleAnswer, SaleStatus } from '@flashsale/common';
+import type { SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { NextStep, QueueContext } from './answers';
 import type { JourneyTurn } from './journey-turn';
 import { isFinal, type Outcome } from './outcome';

@@ -1,4 +1,4 @@
-import type { QueuePositionEvent } from '@flashsale/common';
+import type { QueuePositionEvent } from '@flashsale/common/contract';
 import type { StoredPlace } from './place-storage';
 import { placeShown, type ShopperView } from './shopper-view';
 

@@ -1,4 +1,4 @@
-import type { QueueAnswer, QueuePositionEvent, SaleAnswer, SaleStatus } from '@flashsale/common';
+import type { QueueAnswer, QueuePositionEvent, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { ApiResult } from '../shared/http';
 import { queueStep, type NextStep } from './answers';
 import { JourneyTurn, type Journey, type JourneyEffect } from './journey-turn';

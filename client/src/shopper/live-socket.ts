@@ -6,7 +6,7 @@ import type {
   SaleStatusEvent,
   ServerToClientEvents,
   SocketAuth,
-} from '@flashsale/common';
+} from '@flashsale/common/contract';
 
 export interface LiveHandlers {
   position(event: QueuePositionEvent): void;

@@ -1,4 +1,4 @@
-import type { QueueAnswer, SaleAnswer } from '@flashsale/common';
+import type { QueueAnswer, SaleAnswer } from '@flashsale/common/contract';
 import { bearer, requestJson, type ApiResult } from '../shared/http';
 import type { PurchaseAnswer } from './answers';
 

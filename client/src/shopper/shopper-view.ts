@@ -1,4 +1,4 @@
-import type { QueuePositionEvent, SaleAnswer, SaleStatus } from '@flashsale/common';
+import type { QueuePositionEvent, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { Outcome } from './outcome';
 
 export interface SaleView {

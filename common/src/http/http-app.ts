@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Registry } from 'prom-client';
-import { errorBody, HttpError, StoreUnavailableError } from '../errors';
+import { errorBody } from '../contract/error-codes';
+import { HttpError, StoreUnavailableError } from '../errors';
 import type { Logger } from '../logger';
 
 declare module 'node:http' {

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { Cluster } from 'ioredis';
 import { RedisStore as RateLimitRedisStore, type RedisReply } from 'rate-limit-redis';
-import { errorBody } from '../errors';
+import { errorBody } from '../contract/error-codes';
 import type { RedisConnection } from '../store/redis/connection';
 
 export interface RateLimitOptions {

@@ -1,4 +1,4 @@
-import { checkWindow, type SaleWindow } from './status';
+import { checkWindow, type SaleWindow } from '../contract/sale-status';
 
 export interface Order {
   orderId: string;

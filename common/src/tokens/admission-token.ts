@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
-import { normalizeUserId } from '../identity';
+import { normalizeUserId } from '../contract/identity';
 import { algorithmFor, keyId, type VerificationKey } from './keys';
 
 export const ADMISSION_ISSUER = 'waiting-room';

@@ -2,8 +2,8 @@
  * The shapes that cross the wire: Socket.IO events and the waiting room's JSON answers. The
  * services build them and the client imports them as types, so both sides agree by the compiler.
  */
-import type { SaleStatus } from './sale/status';
-import type { ErrorCode } from './errors';
+import type { SaleStatus } from './sale-status';
+import type { ErrorCode } from './error-codes';
 
 export interface QueuePositionEvent {
   /**

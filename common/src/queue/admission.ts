@@ -1,3 +1,5 @@
+import { checkWindow, type SaleWindow } from '../contract/sale-status';
+
 /** The operator's live admission settings (SPEC, operator API). */
 export interface AdmissionControl {
   ratePerMinute: number;
@@ -67,4 +69,35 @@ export function activeAdmissionCap(control: AdmissionControl, remaining: number)
 /** How many shoppers a step may admit: whole units of allowance, within the cap's free slots and the batch limit. */
 export function admissionsToGrant(allowance: number, room: number, maxBatch: number): number {
   return Math.max(0, Math.min(Math.floor(allowance), room, maxBatch));
+}
+
+/** What one admission step decides before it looks at the line; admit-7.lua returns the same states. */
+export type AdmissionPlan =
+  /** Outside the window, or sold out. */
+  | { kind: 'closed' }
+  /** A random pre-queue still waits for its one draw. */
+  | { kind: 'awaiting_draw' }
+  /** The bucket is brought up to now (earning nothing), so a resume does not pay out the pause. */
+  | { kind: 'paused'; bucket: AdmissionBucket }
+  /** Admit up to `grant` present shoppers; `room` is the cap's free slots before the step. */
+  | { kind: 'admitting'; bucket: AdmissionBucket; room: number; grant: number };
+
+export interface AdmissionFacts {
+  window: SaleWindow;
+  remaining: number;
+  prequeueSettled: boolean;
+  control: AdmissionControl;
+  bucket: AdmissionBucket;
+  activeAdmissions: number;
+}
+
+/** The admission step's plan: whether it may admit at all, and how many. */
+export function planAdmission(facts: AdmissionFacts, now: number, maxBatch: number): AdmissionPlan {
+  const { window, remaining, control } = facts;
+  if (checkWindow(window, now) !== 'open' || remaining <= 0) return { kind: 'closed' };
+  if (!facts.prequeueSettled) return { kind: 'awaiting_draw' };
+  const bucket = refillBucket(facts.bucket, control, now, window.startsAt);
+  if (control.paused) return { kind: 'paused', bucket };
+  const room = activeAdmissionCap(control, remaining) - facts.activeAdmissions;
+  return { kind: 'admitting', bucket, room, grant: admissionsToGrant(bucket.allowance, room, maxBatch) };
 }

@@ -1,3 +1,4 @@
+import type { SaleWindow } from '../contract/sale-status';
 import type { Order } from '../sale/purchase';
 
 /**
@@ -31,6 +32,45 @@ export function shownPlace(position: number, waiting: number, inDraw: number): {
 /** The store's raw place (1-based rank, line length, those in the draw, ticket) as a QueueState. */
 export function waitingState(position: number, waiting: number, inDraw: number, ticket: string | null): QueueState {
   return { kind: 'waiting', ...shownPlace(position, waiting, inDraw), ...(ticket !== null && { ticket }) };
+}
+
+/** What decides a shopper's standing before the line is looked at. */
+export interface StandingFacts {
+  order: Order | null;
+  remaining: number;
+  endsAt: number;
+  /** The admission they hold, live or run out. */
+  admission: { expiresAt: number; admissionToken: string | null } | null;
+}
+
+/**
+ * The standings that come before the line, in this order: bought, sold out, ended, admitted.
+ * Otherwise the line decides; an admission that ran out unused is to be cleared first
+ * (`admissionExpired`), and a join then goes to the back.
+ */
+export function standingOutsideLine(facts: StandingFacts, now: number): QueueState | { kind: 'in_line'; admissionExpired: boolean } {
+  if (facts.order) return { kind: 'purchased', order: facts.order };
+  if (facts.remaining <= 0) return { kind: 'sold_out' };
+  if (now >= facts.endsAt) return { kind: 'sale_ended' };
+  const admission = facts.admission;
+  if (admission && admission.expiresAt > now) return { kind: 'admitted', ...admission };
+  return { kind: 'in_line', admissionExpired: admission !== null };
+}
+
+/**
+ * A new join's place: none before the queue opens; a score in join order (`joinSeq`, the join
+ * counter after this join), below the band before the start; and a lottery ticket for a join to a
+ * random pre-queue not yet drawn.
+ */
+export function newPlace(
+  joinSeq: number,
+  now: number,
+  window: SaleWindow & { queueOpensAt: number },
+  prequeueSettled: boolean,
+): { kind: 'queue_not_open' } | { kind: 'joined'; score: number; ticketed: boolean } {
+  if (now < window.queueOpensAt) return { kind: 'queue_not_open' };
+  const inPrequeue = now < window.startsAt;
+  return { kind: 'joined', score: inPrequeue ? joinSeq : PREQUEUE_BAND + joinSeq, ticketed: inPrequeue && !prequeueSettled };
 }
 
 /** One run of the admission step. */

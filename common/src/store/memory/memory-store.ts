@@ -1,24 +1,20 @@
 import type { SaleDefinition } from '../../config';
-import {
-  activeAdmissionCap,
-  admissionsToGrant,
-  refillBucket,
-  spendAllowance,
-  type AdmissionBucket,
-  type AdmissionControl,
-} from '../../queue/admission';
+import { planAdmission, refillBucket, spendAllowance, type AdmissionBucket, type AdmissionControl } from '../../queue/admission';
 import { drawLotterySeed, drawOrder, newLotteryTicket, type LotteryState } from '../../queue/lottery';
 import { DEFAULT_PRESENCE, MAX_IDLE_PER_STEP, MAX_PASSED_OVER_PER_STEP, type PresencePolicy } from '../../queue/presence';
 import {
+  newPlace,
   PREQUEUE_BAND,
   SOCKET_REPORT_MAX_AGE_MS,
+  standingOutsideLine,
   waitingState,
   type AdmissionBatch,
   type QueueState,
   type SaleCounters,
 } from '../../queue/queue-state';
 import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
-import type { LedgerStats, LoggedOrder, OrderLog } from '../order-log';
+import type { OrderLog } from '../order-log';
+import { MemoryOrderLog, OrderStream } from './memory-order-log';
 import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 
@@ -58,12 +54,7 @@ interface MemorySale {
   outcomes: Map<string, number>;
   /** instanceId → sockets and when they were reported. */
   socketReports: Map<string, { sockets: number; at: number }>;
-  /** The order log, as the Redis Stream: every order, in order; `delivered` of them taken by writers. */
-  log: LoggedOrder[];
-  delivered: number;
-  /** Taken but not acknowledged: entryId → when it was taken. */
-  unacknowledged: Map<string, { order: LoggedOrder; takenAt: number }>;
-  ledger: { written: number; lastWriteAt: number | null } | null;
+  stream: OrderStream;
 }
 
 /**
@@ -110,10 +101,7 @@ export class MemoryStore implements SaleStore, QueueStore {
       timedOutTotal: 0,
       outcomes: new Map(),
       socketReports: new Map(),
-      log: [],
-      delivered: 0,
-      unacknowledged: new Map(),
-      ledger: null,
+      stream: new OrderStream(),
     };
     // As the Redis store's HSETNX: the first waiting room to start sets them, and only once.
     if (admission && !this.sale.admissionSet) {
@@ -143,7 +131,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     if (outcome.kind === 'purchased') {
       sale.remaining -= 1;
       sale.orders.set(outcome.order.userId, outcome.order);
-      sale.log.push({ ...outcome.order, entryId: String(sale.log.length + 1) });
+      sale.stream.append(outcome.order);
       sale.active.delete(request.userId);
       sale.admissionTokens.delete(request.userId);
     }
@@ -157,24 +145,26 @@ export class MemoryStore implements SaleStore, QueueStore {
   async queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState> {
     const sale = this.requireSale();
     const now = this.clock();
-    const order = sale.orders.get(userId);
-    if (order) return { kind: 'purchased', order };
-    if (sale.remaining <= 0) return { kind: 'sold_out' };
-    if (now >= sale.definition.endsAt) return { kind: 'sale_ended' };
-
     const expiresAt = sale.active.get(userId);
-    if (expiresAt !== undefined) {
-      if (expiresAt > now) return { kind: 'admitted', expiresAt, admissionToken: sale.admissionTokens.get(userId) ?? null };
-      this.expire(sale, [userId]);
-    }
+    const standing = standingOutsideLine(
+      {
+        order: sale.orders.get(userId) ?? null,
+        remaining: sale.remaining,
+        endsAt: sale.definition.endsAt,
+        admission: expiresAt === undefined ? null : { expiresAt, admissionToken: sale.admissionTokens.get(userId) ?? null },
+      },
+      now,
+    );
+    if (standing.kind !== 'in_line') return standing;
+    if (standing.admissionExpired) this.expire(sale, [userId]);
     if (!sale.scores.has(userId)) {
       if (mode !== 'join') return { kind: 'not_queued' };
-      if (now < sale.definition.queueOpensAt) return { kind: 'queue_not_open' };
+      const place = newPlace(sale.joinSeq + 1, now, sale.definition, sale.prequeueSettled);
+      if (place.kind === 'queue_not_open') return place;
       sale.joinSeq += 1;
-      const inPrequeue = now < sale.definition.startsAt;
-      sale.scores.set(userId, inPrequeue ? sale.joinSeq : PREQUEUE_BAND + sale.joinSeq);
+      sale.scores.set(userId, place.score);
       sale.line.push(userId);
-      if (inPrequeue && !sale.prequeueSettled) this.giveTicket(sale, userId, newLotteryTicket());
+      if (place.ticketed) this.giveTicket(sale, userId, newLotteryTicket());
     }
     this.renewLease(sale, userId, now + this.presence.graceMs);
     return waitingState(this.rank(sale, sale.line, userId) + 1, sale.line.length, this.inDraw(sale), sale.tickets.get(userId) ?? null);
@@ -209,15 +199,24 @@ export class MemoryStore implements SaleStore, QueueStore {
       awaitingDraw,
     });
 
-    const { startsAt, endsAt } = sale.definition;
-    if (now < startsAt || now >= endsAt || sale.remaining <= 0) return result();
-    if (!sale.prequeueSettled) return result([], true);
-    sale.bucket = refillBucket(sale.bucket, sale.control, now, startsAt);
-    if (sale.control.paused) return result();
+    const plan = planAdmission(
+      {
+        window: sale.definition,
+        remaining: sale.remaining,
+        prequeueSettled: sale.prequeueSettled,
+        control: sale.control,
+        bucket: sale.bucket,
+        activeAdmissions: sale.active.size,
+      },
+      now,
+      maxBatch,
+    );
+    if (plan.kind === 'closed') return result();
+    if (plan.kind === 'awaiting_draw') return result([], true);
+    sale.bucket = plan.bucket;
+    if (plan.kind === 'paused') return result();
 
-    const cap = activeAdmissionCap(sale.control, sale.remaining);
-    const room = cap - sale.active.size;
-    const grant = admissionsToGrant(sale.bucket.allowance, room, maxBatch);
+    const { room, grant } = plan;
     // As admit-7.lua: present shoppers from the head, passing over (and forgetting) absent ones.
     const admitted: AdmissionBatch['admitted'] = [];
     let passedOver = 0;
@@ -329,38 +328,7 @@ export class MemoryStore implements SaleStore, QueueStore {
 
   /** The embedded twin of the Redis order stream, for a ledger beside the embedded store. */
   orderLog(): OrderLog {
-    const sale = () => this.requireSale();
-    const clock = this.clock;
-    const take = (orders: LoggedOrder[]) => {
-      for (const order of orders) sale().unacknowledged.set(order.entryId, { order, takenAt: clock() });
-      return orders;
-    };
-    return {
-      async prepare() {
-        sale().ledger ??= { written: 0, lastWriteAt: null };
-      },
-      async readNew(_consumer, count, blockMs) {
-        if (sale().delivered >= sale().log.length) await new Promise((resolve) => setTimeout(resolve, Math.min(blockMs, 100)));
-        const { log, delivered } = sale();
-        const orders = log.slice(delivered, delivered + count);
-        sale().delivered += orders.length;
-        return take(orders);
-      },
-      async claimStale(_consumer, minIdleMs, count) {
-        const stale = [...sale().unacknowledged.values()].filter((entry) => entry.takenAt <= clock() - minIdleMs);
-        return take(stale.slice(0, count).map((entry) => entry.order));
-      },
-      async acknowledge(entryIds, inserted) {
-        for (const entryId of entryIds) sale().unacknowledged.delete(entryId);
-        sale().ledger = { written: (sale().ledger?.written ?? 0) + inserted, lastWriteAt: clock() };
-      },
-      scanOrders: async () => ({ cursor: '0', orders: [...sale().orders.values()] }),
-      stats: async (): Promise<LedgerStats | null> => {
-        const { log, delivered, unacknowledged, ledger } = sale();
-        return ledger && { ...ledger, pending: log.length - delivered + unacknowledged.size };
-      },
-      close: async () => undefined,
-    };
+    return new MemoryOrderLog(() => this.requireSale().stream, this.clock);
   }
 
   async ping(): Promise<void> {}

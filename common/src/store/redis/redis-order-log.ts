@@ -2,7 +2,7 @@ import { connectRedis, type RedisConnection } from './connection';
 import type { Order } from '../../sale/purchase';
 import { saleKeys, type SaleKeys } from '../keys';
 import type { LedgerStats, LoggedOrder, OrderLog } from '../order-log';
-import { parseOrderRecord } from './redis-store';
+import { parseOrderRecord } from './order-record';
 
 const GROUP = 'ledger';
 

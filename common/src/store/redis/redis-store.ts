@@ -17,6 +17,7 @@ import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 import { defineSaleScripts, type SaleScripts } from './scripts';
 import { RedisOrderLog } from './redis-order-log';
+import { parseOrderRecord } from './order-record';
 import { duplicateConnection, type RedisConnection } from './connection';
 import type { OrderLog } from '../order-log';
 
@@ -380,10 +381,4 @@ function parseControl([ratePerMinute, paused, maxActive, overbook]: Array<string
     maxActive: maxActive === null || maxActive === '' ? null : Number(maxActive),
     overbook: Number(overbook),
   };
-}
-
-/** An order as the orders hash keeps it: userId → "orderId|purchasedAt". */
-export function parseOrderRecord(userId: string, record: string): Order {
-  const bar = record.indexOf('|');
-  return { orderId: record.slice(0, bar), userId, purchasedAt: Number(record.slice(bar + 1)) };
 }

@@ -5,6 +5,9 @@
   admissions. So the total rate is exact with one instance or five, and admissions go on as long
   as any instance runs. The bucket earns nothing before the start, and a step keeps unspent
   allowance only as far as present shoppers and free slots could use it, so no burst follows a wait.
+  Until the walk along the line, this is planAdmission() in queue/admission.ts, which the embedded
+  store calls; the bucket's arithmetic is includes/bucket.lua, the twin of refillBucket() and
+  spendAllowance().
 
   Absent shoppers are passed over: they keep their place in the queue but leave 'present', so the
   next step does not look at them again; a renewed lease puts them back at their own score, ahead

@@ -4,6 +4,8 @@
   A join to a random pre-queue before its draw keeps the lottery ticket the caller drew for it.
   Either mode comes from the shopper themselves, so a waiting shopper's presence lease is renewed.
   An admission that expired unused is cleared here, and a join then goes to the back.
+  The rules are standingOutsideLine() and newPlace() in queue/queue-state.ts, which the embedded
+  store calls; this script is their Redis twin.
 
   KEYS[1] sale hash
   KEYS[2] orders hash

@@ -33,7 +33,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', 'tests/**', 'perf/**', '**/*.js', '**/*.mjs', '**/all-in-one.ts', '**/server.ts'],
+    files: ['**/config.ts', 'tests/**', 'perf/**', '**/*.js', '**/*.mjs', 'all-in-one/src/main.ts', '**/server.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -13,6 +13,7 @@ const server = {
     '^@flashsale/common$': '<rootDir>/common/src/index.ts',
     '^@flashsale/checkout$': '<rootDir>/checkout/src/app.ts',
     '^@flashsale/waiting-room$': '<rootDir>/waiting-room/src/app.ts',
+    '^@flashsale/all-in-one$': '<rootDir>/all-in-one/src/instance.ts',
   },
 };
 

@@ -1,5 +1,15 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { connectRedis, createLogger, createRateLimit, createRedisClient, createStore, loadConfig, runMain, serve } from '@flashsale/common';
+import {
+  connectRedis,
+  createLogger,
+  createRateLimit,
+  createRedisClient,
+  createStore,
+  loadConfig,
+  runMain,
+  serve,
+  stopOnSignals,
+} from '@flashsale/common';
 import { createCheckoutApp, startLedger } from './app';
 
 /** One checkout instance of a split deployment: Redis required, public keys only. */
@@ -13,11 +23,11 @@ runMain(async () => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // The rate limit counts in Redis, so the limit is per IP across every instance.
-  const limits = createRedisClient(config.redisUrl ?? '', config.redisCluster);
+  const limits = createRedisClient(config.redisUrl, config.redisCluster);
   limits.on('error', () => undefined);
   await connectRedis(limits, 30_000);
-  const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: 'purchase' });
   const { saleId } = config.sale;
+  const rateLimit = createRateLimit({ perMinute: config.rateLimitPerMinute, redis: limits, name: `purchase:${saleId}` });
   const app = createCheckoutApp({ store, saleId, keys: config.keys, registry, logger, rateLimit, trustProxy: config.trustProxy });
   const ledger = config.databaseUrl ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId, logger, registry }) : null;
   const running = await serve(app, {
@@ -30,5 +40,6 @@ runMain(async () => {
       limits.disconnect();
     },
   });
+  stopOnSignals(running);
   logger.info({ url: running.url, saleId }, 'checkout listening');
 });

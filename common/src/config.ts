@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { compile as compileProxyList } from 'proxy-addr';
 import { z } from 'zod';
@@ -30,26 +30,51 @@ export interface AdmissionSettings {
 /** Variables whose values are never repeated in an error message. */
 const SECRETS = new Set(['ADMIN_TOKEN', 'QUEUE_TOKEN_SECRET']);
 
-export interface Config {
-  mode: ProcessMode;
+/** What every process reads, whatever its mode. */
+interface CommonConfig {
   sale: SaleDefinition;
   admission: AdmissionSettings;
-  redisUrl: string | null;
   /** REDIS_URL names one node of a Redis Cluster, from which the client learns the rest. */
   redisCluster: boolean;
   databaseUrl: string | null;
   rateLimitPerMinute: number;
-  adminToken: string;
-  queueTokenSecret: string;
-  keys: SigningKeys;
-  /** Which secrets were generated at start because they were unset (all-in-one mode only). */
-  generated: { adminToken: boolean; queueTokenSecret: boolean; keys: boolean };
   port: number;
   host: string;
   /** Express's "trust proxy": whose X-Forwarded-For to believe, so per-IP limits see the shopper behind a load balancer. */
   trustProxy: boolean | number | string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
+
+/** What the waiting room needs to sign and guard: both secrets and the private key. */
+interface WaitingRoomSecrets {
+  adminToken: string;
+  queueTokenSecret: string;
+  keys: SigningKeys & { privateKey: KeyObject };
+}
+
+/** Both services in one process: the embedded store without REDIS_URL, and unset secrets generated. */
+export interface AllInOneConfig extends CommonConfig, WaitingRoomSecrets {
+  mode: 'all-in-one';
+  redisUrl: string | null;
+  /** Which secrets were generated at start because they were unset. */
+  generated: { adminToken: boolean; queueTokenSecret: boolean; keys: boolean };
+}
+
+/** One waiting-room instance of a split deployment: Redis and every secret required. */
+export interface WaitingRoomConfig extends CommonConfig, WaitingRoomSecrets {
+  mode: 'waiting-room';
+  redisUrl: string;
+}
+
+/** One checkout instance of a split deployment: Redis and public keys only; it holds no secret. */
+export interface CheckoutConfig extends CommonConfig {
+  mode: 'checkout';
+  redisUrl: string;
+  keys: SigningKeys;
+}
+
+export type Config = AllInOneConfig | WaitingRoomConfig | CheckoutConfig;
+export type ConfigFor<M extends ProcessMode> = Extract<Config, { mode: M }>;
 
 /** Invalid configuration. Its message names the variable, and start-up prints it and stops. */
 export class ConfigError extends Error {
@@ -68,7 +93,7 @@ const DEFAULT_SALE_LENGTH_MS = 60 * 60_000;
  * Reads and validates every variable of the SPEC's configuration table, once, at start.
  * `now` is the boot time that the relative defaults (start, queue opening) count from.
  */
-export function loadConfig(env: Env, mode: ProcessMode, now: number = Date.now()): Config {
+export function loadConfig<M extends ProcessMode>(env: Env, mode: M, now: number = Date.now()): ConfigFor<M> {
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value === '' ? undefined : value;
@@ -125,18 +150,12 @@ export function loadConfig(env: Env, mode: ProcessMode, now: number = Date.now()
   if (mode === 'waiting-room' && adminTokenValue === null) throw new ConfigError('ADMIN_TOKEN', 'is required for the waiting-room service');
 
   const loaded = loadKeys(read, mode);
-  return {
-    mode,
+  const common: CommonConfig = {
     sale,
     admission,
-    redisUrl,
     redisCluster,
     databaseUrl,
     rateLimitPerMinute: parse('RATE_LIMIT_PER_MINUTE', count, 300),
-    adminToken: adminTokenValue ?? randomBytes(24).toString('base64url'),
-    queueTokenSecret: queueSecretValue ?? randomBytes(32).toString('base64url'),
-    keys: loaded.keys,
-    generated: { adminToken: adminTokenValue === null, queueTokenSecret: queueSecretValue === null, keys: loaded.generated },
     port: parse('PORT', z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535, 'must be a port number'), 3000),
     host: parse('HOST', z.string(), '127.0.0.1'),
     trustProxy: parse<boolean | number | string>('TRUST_PROXY', trustProxy, false),
@@ -146,6 +165,22 @@ export function loadConfig(env: Env, mode: ProcessMode, now: number = Date.now()
       'info',
     ),
   };
+  // A split mode without REDIS_URL was refused above.
+  const config = ((): Config => {
+    if (mode === 'checkout') return { ...common, mode, redisUrl: redisUrl as string, keys: loaded.keys };
+    const { privateKey, publicKeys } = loaded.keys;
+    // loadKeys refuses a waiting room without the private key, and all-in-one generates one.
+    if (privateKey === null) throw new ConfigError('JWT_PRIVATE_KEY', `is required for the ${mode} service`);
+    const secrets: WaitingRoomSecrets = {
+      adminToken: adminTokenValue ?? randomBytes(24).toString('base64url'),
+      queueTokenSecret: queueSecretValue ?? randomBytes(32).toString('base64url'),
+      keys: { privateKey, publicKeys },
+    };
+    if (mode === 'waiting-room') return { ...common, ...secrets, mode, redisUrl: redisUrl as string };
+    const generated = { adminToken: adminTokenValue === null, queueTokenSecret: queueSecretValue === null, keys: loaded.generated };
+    return { ...common, ...secrets, mode: 'all-in-one', redisUrl, generated };
+  })();
+  return config as ConfigFor<M>;
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ServeOptions {
   beforeClose?: () => Promise<void>;
   /** Closes what the process opened (store, ledger), after the server stops taking requests. */
   onShutdown: () => Promise<void>;
+  /** How long readiness reads false before the listener closes; tests that stop instances use 0. */
+  drainNoticeMs?: number;
 }
 
 export interface RunningServer {
@@ -32,9 +34,10 @@ export interface RunningServer {
 }
 
 /**
- * Listens, and on SIGTERM or SIGINT shuts down gracefully: readiness turns false, live work
- * stops (beforeClose), no new connections, in-flight requests finish, the store and ledger close
- * (onShutdown), exit. A deadline guards against anything stuck.
+ * Listens, and shuts down gracefully when asked: readiness turns false, live work stops
+ * (beforeClose), no new connections, in-flight requests finish, the store and ledger close
+ * (onShutdown). A deadline guards against anything stuck. A process entry calls
+ * stopOnSignals() to shut down on SIGTERM or SIGINT.
  */
 export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
   const server = createServer(app);
@@ -58,7 +61,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
       deadline.unref();
       // From here every answer says Connection: close (http-app), and /readyz says 503.
       app.locals.draining = true;
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_NOTICE_MS));
+      await new Promise((resolve) => setTimeout(resolve, options.drainNoticeMs ?? DRAIN_NOTICE_MS));
       await options.beforeClose?.();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // close() only ends the connections idle at that instant; a keep-alive connection busy then
@@ -72,9 +75,14 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
     })();
     return stopping;
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
-  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
   return { server, url, shutdown };
+}
+
+/** SIGTERM or SIGINT shuts the server down gracefully, then the process exits. */
+export function stopOnSignals(running: RunningServer): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void running.shutdown(signal).then(() => process.exit(0)));
+  }
 }
 
 /**

@@ -7,7 +7,10 @@ import type { QueueStore } from './queue-store';
 import type { SaleStore } from './sale-store';
 
 /** Redis when REDIS_URL is set; otherwise the embedded store (all-in-one mode only). */
-export async function createStore(config: Config, logger: Logger): Promise<SaleStore & QueueStore> {
+export async function createStore(
+  config: Pick<Config, 'sale' | 'admission' | 'redisUrl' | 'redisCluster'>,
+  logger: Logger,
+): Promise<SaleStore & QueueStore> {
   const { presenceGraceSeconds, idleTimeoutSeconds } = config.admission;
   const presence = { graceMs: presenceGraceSeconds * 1000, idleTimeoutMs: idleTimeoutSeconds * 1000 };
   if (config.redisUrl === null) return new MemoryStore(config.sale.saleId, Date.now, presence);

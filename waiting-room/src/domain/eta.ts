@@ -79,3 +79,31 @@ export function estimateWaitSeconds(inputs: EtaInputs): number {
   // Rounded, not ceiled: a ceiling adds half a second on average, a fifth of a three-second wait.
   return Math.max(0, Math.round(Math.max(0, inputs.msUntilStart) / 1000 + admitting));
 }
+
+/** What the estimate needs of the sale between ticks. */
+export interface EstimateFigures {
+  inDraw: number;
+  measuredPerSecond: number | null;
+  ratePerMinute: number;
+  paused: boolean;
+}
+
+/**
+ * The estimated wait as of the last tick: the live ticker writes the figures, and the routes,
+ * the greeting and the pushes read from this one object. Before the first tick nobody can be
+ * admitted yet as far as anyone knows, so the estimate is the time to the start.
+ */
+export class WaitEstimate {
+  private figures: EstimateFigures = { inDraw: 0, measuredPerSecond: null, ratePerMinute: 0, paused: false };
+
+  constructor(private readonly startsAt: number) {}
+
+  update(figures: EstimateFigures): void {
+    this.figures = figures;
+  }
+
+  /** Seconds until the shopper at `position` (null: in the draw) is admitted. */
+  seconds(position: number | null, now: number): number {
+    return estimateWaitSeconds({ position, ...this.figures, msUntilStart: this.startsAt - now });
+  }
+}

@@ -1,4 +1,5 @@
-import { HttpError, type QueueAnswer, type QueueState, type WaitingAnswer } from '@flashsale/common';
+import { HttpError, type QueueAnswer, type WaitingAnswer } from '@flashsale/common';
+import type { Standing } from '../journeys/where-i-stand';
 
 export interface QueueReply {
   status: 200 | 202;
@@ -9,8 +10,6 @@ export interface AnswerContext {
   userId: string;
   queueToken: string;
   etaSeconds: (position: number | null) => number;
-  /** The admission token for a standing admission; signed on demand when none was kept. */
-  admissionToken: (expiresAt: number, kept: string | null) => Promise<string>;
   queueOpensAt: number;
   /** When a random pre-queue is drawn: the start. */
   drawAt: number;
@@ -20,22 +19,22 @@ export interface AnswerContext {
  * What the SPEC answers for each place a shopper can stand. Closed sales and a place the
  * shopper no longer holds are errors in the contract's shape.
  */
-export async function queueReply(state: QueueState, context: AnswerContext): Promise<QueueReply> {
+export function queueReply(standing: Standing, context: AnswerContext): QueueReply {
   const { userId, queueToken } = context;
-  switch (state.kind) {
+  switch (standing.kind) {
     case 'waiting': {
-      const { position, ticket } = state;
+      const { position, ticket } = standing;
       const body: WaitingAnswer = { state: 'waiting', userId, position, etaSeconds: context.etaSeconds(position), queueToken };
       if (position === null) body.drawAt = new Date(context.drawAt).toISOString();
       if (ticket !== undefined) body.ticket = ticket;
       return { status: 202, body };
     }
     case 'admitted': {
-      const admissionToken = await context.admissionToken(state.expiresAt, state.admissionToken);
-      return { status: 200, body: { state: 'admitted', userId, admissionToken, expiresAt: state.expiresAt, queueToken } };
+      const { admissionToken, expiresAt } = standing;
+      return { status: 200, body: { state: 'admitted', userId, admissionToken, expiresAt, queueToken } };
     }
     case 'purchased':
-      return { status: 200, body: { state: 'purchased', userId, orderId: state.order.orderId, queueToken } };
+      return { status: 200, body: { state: 'purchased', userId, orderId: standing.order.orderId, queueToken } };
     case 'sold_out':
       throw new HttpError(410, 'sold_out', 'The sale is sold out.');
     case 'sale_ended':

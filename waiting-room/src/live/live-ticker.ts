@@ -9,7 +9,7 @@ import {
   type SaleStore,
   type SaleWindow,
 } from '@flashsale/common';
-import { AdmissionRateMeter, estimateWaitSeconds } from '../domain/eta';
+import { AdmissionRateMeter, type WaitEstimate } from '../domain/eta';
 import { PeriodicTask } from '../periodic-task';
 import type { ShopperSockets } from './shopper-sockets';
 
@@ -50,6 +50,8 @@ export class LiveTicker {
       store: SaleStore & QueueStore;
       sockets: ShopperSockets;
       window: SaleWindow;
+      /** Written each tick; the routes and the greeting read it too. */
+      estimate: WaitEstimate;
       instanceId: string;
       logger: Logger;
     },
@@ -69,19 +71,6 @@ export class LiveTicker {
     return this.figures;
   }
 
-  /** Seconds until the shopper at `position` (null: in the draw) is admitted, by the measured rate. */
-  etaSeconds(position: number | null, now: number): number {
-    const figures = this.figures;
-    return estimateWaitSeconds({
-      position,
-      inDraw: figures?.counters.inDraw ?? 0,
-      measuredPerSecond: figures?.measuredPerSecond ?? null,
-      ratePerMinute: figures?.control.ratePerMinute ?? 0,
-      paused: figures?.control.paused ?? false,
-      msUntilStart: this.deps.window.startsAt - now,
-    });
-  }
-
   /** One tick now (or the one under way). */
   tick(): Promise<void> {
     return this.task.runNow();
@@ -95,7 +84,10 @@ export class LiveTicker {
       const status = saleStatus(this.deps.window, counters.remaining, counters.now);
       const admitting = status === 'active' && !control.paused && counters.inDraw === 0 && counters.present > 0;
       this.meter.record(counters.now, counters.admittedTotal, { admitting, ratePerMinute: control.ratePerMinute });
-      this.figures = { status, counters, control, measuredPerSecond: this.meter.perSecond() };
+      const measuredPerSecond = this.meter.perSecond();
+      this.figures = { status, counters, control, measuredPerSecond };
+      const { ratePerMinute, paused } = control;
+      this.deps.estimate.update({ inDraw: counters.inDraw, measuredPerSecond, ratePerMinute, paused });
 
       this.pushSaleStatus(previous?.status ?? null, status, counters);
       if (status === 'upcoming' || status === 'active') await this.refreshPositions(counters);
@@ -142,7 +134,7 @@ export class LiveTicker {
           // 0: no longer waits here; the sockets module drops them without a push.
           if (position === 0) return { userId, event: { position, etaSeconds: 0, waiting: counters.waiting } };
           const place = shownPlace(position, counters.waiting, counters.inDraw);
-          return { userId, event: { ...place, etaSeconds: this.etaSeconds(place.position, now) } };
+          return { userId, event: { ...place, etaSeconds: this.deps.estimate.seconds(place.position, now) } };
         }),
       );
     }

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import {
   isSameOrigin,
   type ClientToServerEvents,
@@ -23,6 +23,12 @@ interface LocalShopper {
   position: number | null;
 }
 
+/**
+ * Tells a shopper who just connected where they stand; resolves to the position they were told
+ * (0: they no longer wait), or undefined when that could not be looked up.
+ */
+export type Greeting = (socket: ShopperSocket) => Promise<number | null | undefined>;
+
 /** Every room of one shopper is named after them, so a push from any instance finds them. */
 export const shopperRoom = (userId: string) => `user:${userId}`;
 
@@ -41,12 +47,17 @@ export class ShopperSockets {
   /** Waiting shoppers whose last socket here closed since the last takeDeparted(). */
   private departed = new Set<string>();
 
+  /**
+   * With several instances, pass the Redis adapter so pushes reach shoppers on any instance.
+   * `greet` runs at each connect.
+   */
   constructor(
-    httpServer: HttpServer,
     queueTokens: QueueTokens,
-    private readonly onConnect: (socket: ShopperSocket) => Promise<void>,
+    private readonly greet: Greeting,
+    adapter?: ServerOptions['adapter'],
   ) {
-    this.io = new Server(httpServer, {
+    this.io = new Server({
+      ...(adapter && { adapter }),
       serveClient: false,
       cors: { origin: false },
       // Same-origin only, as the API: a WebSocket handshake is not bound by CORS, so check Origin here.
@@ -67,6 +78,11 @@ export class ShopperSockets {
       next();
     });
     this.io.on('connection', (socket) => this.connected(socket));
+  }
+
+  /** Starts taking connections on the HTTP server. */
+  attach(httpServer: HttpServer): void {
+    this.io.attach(httpServer);
   }
 
   get connectedSockets(): number {
@@ -133,13 +149,9 @@ export class ShopperSockets {
         if (shopper.position !== 0) this.departed.add(userId);
       }
     });
-    void this.onConnect(socket);
-  }
-
-  /** Records a position pushed outside pushPositions (the one at connect). */
-  notePosition(userId: string, position: number | null): void {
-    const shopper = this.shoppers.get(userId);
-    if (shopper) shopper.position = position;
+    void this.greet(socket).then((position) => {
+      if (position !== undefined && this.shoppers.get(userId) === shopper) shopper.position = position;
+    });
   }
 
   /**

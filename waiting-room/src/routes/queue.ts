@@ -1,13 +1,13 @@
 import type { Express, Request, RequestHandler } from 'express';
-import { HttpError, INVALID_USER_ID_MESSAGE, normalizeUserId, type QueueStore, type SaleStore } from '@flashsale/common';
+import { HttpError, INVALID_USER_ID_MESSAGE, normalizeUserId, type QueueStore } from '@flashsale/common';
 import { queueReply, type QueueReply } from '../domain/queue-answer';
 import type { QueueTokens } from '../domain/queue-token';
-import type { AdmissionTokenIssuer } from '../admission/admission-tokens';
+import type { WhereIStand } from '../journeys/where-i-stand';
 
 export interface QueueRouteDeps {
-  store: SaleStore & QueueStore;
+  store: QueueStore;
+  whereIStand: WhereIStand;
   queueTokens: QueueTokens;
-  admissionTokens: AdmissionTokenIssuer;
   etaSeconds: (position: number | null) => number;
   queueOpensAt: number;
   /** The start, when a random pre-queue is drawn. */
@@ -21,25 +21,14 @@ const BEARER = /^Bearer +(\S+)\s*$/i;
 export function mountQueueRoutes(app: Express, deps: QueueRouteDeps): void {
   const { store, queueTokens } = deps;
 
-  async function answer(userId: string, mode: 'join' | 'peek', retried = false): Promise<QueueReply> {
-    const state = await store.queueState(userId, mode);
-    let lapsed = false;
-    const reply = await queueReply(state, {
+  async function answer(userId: string, mode: 'join' | 'peek'): Promise<QueueReply> {
+    return queueReply(await deps.whereIStand(userId, mode), {
       userId,
       queueToken: queueTokens.sign(userId),
       etaSeconds: deps.etaSeconds,
       queueOpensAt: deps.queueOpensAt,
       drawAt: deps.startsAt,
-      admissionToken: async (expiresAt, kept) => {
-        if (kept !== null) return kept;
-        // The instance that admitted them stopped before keeping a token: sign one now.
-        const token = await deps.admissionTokens.issue(userId, expiresAt);
-        lapsed = token === null;
-        return token ?? '';
-      },
     });
-    // The admission ended (a purchase, a leave) between the two steps: say where they stand now.
-    return lapsed && !retried ? answer(userId, 'peek', true) : reply;
   }
 
   function shopperOf(req: Request): string {

@@ -1,0 +1,37 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { startLedger } from '@flashsale/checkout';
+import { createLogger, loadConfig, runMain, stopOnSignals } from '@flashsale/common';
+import { logListening, openSale } from '@flashsale/waiting-room';
+import { startAllInOneInstance } from './instance';
+
+/**
+ * The all-in-one process: both services and the built client on one port. With no REDIS_URL it
+ * runs on the embedded store, so it needs nothing but Node.js.
+ */
+runMain(async () => {
+  const config = loadConfig(process.env, 'all-in-one');
+  const logger = createLogger(config.logLevel);
+  const { store, sale } = await openSale(config, logger);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  // The ledger writer runs where DATABASE_URL is set (SPEC).
+  const ledger = config.databaseUrl
+    ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: sale.saleId, logger, registry })
+    : null;
+  const running = await startAllInOneInstance({
+    store,
+    sale,
+    settings: config,
+    logger,
+    registry,
+    onShutdown: async () => {
+      await ledger?.stop();
+      await store.close();
+    },
+  });
+  stopOnSignals(running);
+  logListening(logger, running, config.mode, config, sale);
+  if (config.generated.adminToken) {
+    process.stdout.write(`\nADMIN_TOKEN was not set, so one was generated for this run: ${config.adminToken}\n\n`);
+  }
+});

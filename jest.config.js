@@ -12,7 +12,7 @@ const server = {
   moduleNameMapper: {
     '^@flashsale/common$': '<rootDir>/common/src/index.ts',
     '^@flashsale/checkout$': '<rootDir>/checkout/src/app.ts',
-    '^@flashsale/waiting-room$': '<rootDir>/waiting-room/src/app.ts',
+    '^@flashsale/waiting-room$': '<rootDir>/waiting-room/src/index.ts',
     '^@flashsale/all-in-one$': '<rootDir>/all-in-one/src/instance.ts',
   },
 };

@@ -138,12 +138,3 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
     },
   };
 }
-
-export {
-  logListening,
-  openSale,
-  startWaitingRoomInstance,
-  type InstanceParts,
-  type InstanceSettings,
-  type RunningInstance,
-} from './instance';

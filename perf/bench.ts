@@ -25,7 +25,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { RedisServer } from '../tests/helpers/redis-server';
+import { RedisServer } from '../tests/kit';
 import { benchAof } from './lib/aof';
 import { benchEstimate } from './lib/estimate';
 import { benchJoin } from './lib/join';

@@ -7,15 +7,14 @@
  *
  * Per scenario: a redis-server with `appendfsync always`, a fresh database on a PostgreSQL cluster
  * started for the run, and the built all-in-one process; then artillery
- * (perf/artillery/scenarios/<name>.yml), the audit (tests/stress/audit.ts), and the report in
+ * (perf/artillery/scenarios/<name>.yml), the audit (tests/kit/audit.ts), and the report in
  * perf/results/<name>/ (report.md, chart.svg). perf/results/summary.md sums the run up. The exit
  * code is non-zero when any scenario broke an invariant or missed its expectations.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PostgresCluster } from '../tests/helpers/postgres';
-import { generateKey } from '../tests/helpers/sale-harness';
+import { generateKey, PostgresCluster } from '../tests/kit';
 import { ensureArtillery } from './lib/perf-artillery';
 import { RESULTS_DIR, runScenario } from './lib/perf-run';
 import { selectScenarios, type ScenarioPlan } from './lib/perf-scenarios';

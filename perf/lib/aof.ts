@@ -1,5 +1,4 @@
-import { RedisServer } from '../../tests/helpers/redis-server';
-import { generateKey } from '../../tests/helpers/sale-harness';
+import { generateKey, RedisServer } from '../../tests/kit';
 import type { LoadSettings, Measured } from './load';
 import { loadPurchases } from './purchase';
 import { mintTokens } from './mint-tokens';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import type { RedisServer } from '../../tests/helpers/redis-server';
+import type { RedisServer } from '../../tests/kit';
 import { startService } from './service';
 
 const SHOPPERS = 200;

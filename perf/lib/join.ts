@@ -1,4 +1,4 @@
-import type { RedisServer } from '../../tests/helpers/redis-server';
+import type { RedisServer } from '../../tests/kit';
 import { load, type LoadSettings } from './load';
 import type { Started } from './processes';
 import { printRatio, ratioRounds } from './ratio';

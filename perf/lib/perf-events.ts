@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QueueAdmittedEvent } from '@flashsale/common';
-import type { ShopperLog } from '../../tests/stress/audit';
+import type { ShopperLog } from '../../tests/kit';
 
 /**
  * What perf/artillery/processor.js recorded, one JSON line per event, in one file per artillery

@@ -2,10 +2,8 @@ import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QueueAdmittedEvent } from '@flashsale/common';
-import type { PostgresCluster } from '../../tests/helpers/postgres';
-import { RedisServer } from '../../tests/helpers/redis-server';
-import { auditSale } from '../../tests/stress/audit';
-import { createQueueTokens } from '../../waiting-room/src/domain/queue-token';
+import { auditSale, RedisServer, type PostgresCluster } from '../../tests/kit';
+import { createQueueTokens } from '@flashsale/waiting-room';
 import { mintTokens } from './mint-tokens';
 import { ARTILLERY_DIR, readPhases, runArtillery } from './perf-artillery';
 import { gatherRun, readRecordedEvents } from './perf-events';
@@ -181,7 +179,7 @@ function saleSettings(
   return [
     ['store', '`redis-server` of its own, append-only file with `appendfsync always`'],
     ['ledger', 'PostgreSQL cluster of its own, a fresh database; the ledger writer runs in the service'],
-    ['service', 'the built all-in-one process (`waiting-room/dist/all-in-one.js`), one instance'],
+    ['service', 'the built all-in-one process (`all-in-one/dist/main.js`), one instance'],
     ['SALE_ID', sale.saleId],
     ['SALE_STOCK', String(plan.stock)],
     ['SALE_STARTS_AT', relative(sale.startsAt)],

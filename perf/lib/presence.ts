@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis, createRedisClient, RedisStore } from '@flashsale/common';
-import type { RedisServer } from '../../tests/helpers/redis-server';
+import type { RedisServer } from '../../tests/kit';
 import { median } from './ratio';
 
 const WAITING = 20_000;

@@ -1,5 +1,4 @@
-import type { RedisServer } from '../../tests/helpers/redis-server';
-import { generateKey } from '../../tests/helpers/sale-harness';
+import { generateKey, type RedisServer } from '../../tests/kit';
 import { load, type LoadSettings, type Measured } from './load';
 import { mintTokens } from './mint-tokens';
 import type { Started } from './processes';

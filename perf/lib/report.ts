@@ -1,4 +1,4 @@
-import { formatAudit, type AuditReport } from '../../tests/stress/audit';
+import { formatAudit, type AuditReport } from '../../tests/kit';
 import type { ArtilleryReport, Phase } from './perf-artillery';
 import type { RequestRecord } from './perf-events';
 import type { Expectation, ScenarioPlan } from './perf-scenarios';

@@ -22,7 +22,7 @@ const HOUR_MS = 3_600_000;
 export async function startService(options: ServiceOptions): Promise<Service> {
   const startsAt = options.sale === 'active' ? Date.now() - 60_000 : Date.now() + HOUR_MS;
   const adminToken = randomBytes(16).toString('hex');
-  const started = await startNode('waiting-room/dist/all-in-one.js', {
+  const started = await startNode('all-in-one/dist/main.js', {
     args: options.nodeArgs ?? [],
     env: {
       PORT: '0',

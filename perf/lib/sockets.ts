@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import type { RedisServer } from '../../tests/helpers/redis-server';
+import type { RedisServer } from '../../tests/kit';
 import { cpuShares } from './cpu';
 import { rssKb, startService } from './service';
 import { SocketClients } from './socket-clients';

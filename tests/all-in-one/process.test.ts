@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { ALL_IN_ONE_ENTRY as ENTRY, startAllInOne } from '../helpers/all-in-one';
+import { ALL_IN_ONE_ENTRY as ENTRY, startAllInOne } from '../kit';
 
 function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; elapsedMs: number }> {
   const started = Date.now();

@@ -9,17 +9,7 @@ import {
   verificationKeys,
   type SaleStore,
 } from '@flashsale/common';
-import {
-  createSaleStore,
-  errorCode,
-  generateKey,
-  purchase,
-  saleDefinition,
-  signAdmission,
-  startCheckout,
-  T0,
-  testKeys,
-} from '../helpers/sale-harness';
+import { createSaleStore, errorCode, generateKey, purchase, saleDefinition, signAdmission, startCheckout, T0, testKeys } from '../kit';
 
 const sale = saleDefinition({ stock: 10 });
 const keys = testKeys();

@@ -1,4 +1,4 @@
-import { purchase, signAdmission } from '../helpers/sale-harness';
+import { purchase, signAdmission } from '../kit';
 import type { SaleStore } from '@flashsale/common';
 
 export interface OrderAudit {

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { saleKeys, type PurchaseOutcome, type PurchaseRequest, type SaleStore } from '@flashsale/common';
-import { RedisServer } from '../helpers/redis-server';
-import { createSaleStore, saleDefinition, startCheckout } from '../helpers/sale-harness';
+import { createSaleStore, RedisServer, saleDefinition, startCheckout } from '../kit';
 import { duplicateBurst, stampede } from './invariants';
 
 /**

@@ -1,18 +1,18 @@
 import { Writable } from 'node:stream';
 import { createLogger, type SaleStore } from '@flashsale/common';
-import { useRedisServer } from '../helpers/redis-server';
 import {
   createSaleStore,
   errorCode,
+  eventually,
   manualClock,
   purchase,
   saleDefinition,
   signAdmission,
   startCheckout,
   T0,
+  useRedisServer,
   type StoreKind,
-} from '../helpers/sale-harness';
-import { eventually } from '../helpers/waiting-room-harness';
+} from '../kit';
 import { duplicateBurst, stampede } from './invariants';
 
 const redisServer = useRedisServer();

@@ -1,6 +1,5 @@
 import type { SaleStore } from '@flashsale/common';
-import { RedisServer } from '../helpers/redis-server';
-import { createSaleStore, errorCode, purchase, saleDefinition, signAdmission, startCheckout, type Answer } from '../helpers/sale-harness';
+import { createSaleStore, errorCode, purchase, RedisServer, saleDefinition, signAdmission, startCheckout, type Answer } from '../kit';
 
 /**
  * Redis goes away and comes back while checkout runs. Real time and Redis TIME here: no test clock.

@@ -1,9 +1,10 @@
 import { createPublicKey } from 'node:crypto';
 import { ConfigError, loadConfig, type ProcessMode } from '@flashsale/common';
-import { generateKey } from '../helpers/sale-harness';
+import { generateKey } from '../kit';
 
 const BOOT = Date.parse('2030-01-01T12:00:00Z');
-const load = (env: Record<string, string>, mode: ProcessMode = 'all-in-one') => loadConfig(env, mode, BOOT);
+const load = <M extends ProcessMode = 'all-in-one'>(env: Record<string, string>, mode: M = 'all-in-one' as M) =>
+  loadConfig(env, mode, BOOT);
 const rsa = generateKey('rsa');
 const privatePem = rsa.export({ type: 'pkcs8', format: 'pem' }).toString();
 const publicPem = createPublicKey(rsa).export({ type: 'spki', format: 'pem' }).toString();

@@ -1,7 +1,5 @@
 import type { QueueStore, SaleStore } from '@flashsale/common';
-import { useRedisCluster } from '../helpers/redis-cluster';
-import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, manualClock, saleDefinition, T0, type StoreKind } from '../helpers/sale-harness';
+import { createSaleStore, manualClock, saleDefinition, T0, useRedisCluster, useRedisServer, type StoreKind } from '../kit';
 
 /**
  * SPEC, admission rules: the rate holds within 2 % over any 10 s of admitting, the first 10 s

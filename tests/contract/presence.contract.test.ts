@@ -1,7 +1,5 @@
 import type { InitialAdmission, QueueStore, SaleDefinition, SaleStore } from '@flashsale/common';
-import { useRedisCluster } from '../helpers/redis-cluster';
-import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, manualClock, saleDefinition, T0, type StoreKind } from '../helpers/sale-harness';
+import { createSaleStore, manualClock, saleDefinition, T0, useRedisCluster, useRedisServer, type StoreKind } from '../kit';
 
 /**
  * Presence-aware admission (SPEC, admission rules), the same on both stores: absent shoppers are

@@ -10,8 +10,7 @@ import type {
   SaleDefinition,
   SaleStore,
 } from '@flashsale/common';
-import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, manualClock, saleDefinition, T0, type StoreKind } from '../helpers/sale-harness';
+import { createSaleStore, manualClock, saleDefinition, T0, useRedisServer, type StoreKind } from '../kit';
 
 /**
  * Model-based test of the waiting room's rules (SPEC "Admission rules" and "Invariants", README

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PurchaseRequest, SaleDefinition, SaleStore } from '@flashsale/common';
-import { useRedisCluster } from '../helpers/redis-cluster';
-import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, manualClock, saleDefinition, T0, TEST_ADMISSION, type StoreKind } from '../helpers/sale-harness';
+import { createSaleStore, manualClock, saleDefinition, T0, TEST_ADMISSION, useRedisCluster, useRedisServer, type StoreKind } from '../kit';
 
 /**
  * The store contract: MemoryStore and RedisStore must behave the same. Every case runs on both.

@@ -1,6 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { startAllInOne, type RunningProcess } from '../helpers/all-in-one';
-import { launchChromium, screenshot } from '../helpers/browser';
+import { join, launchChromium, screenshot, send, startAllInOne, type RunningProcess } from '../kit';
 
 /**
  * The shopper page and the operator console in real Chromium, against the built all-in-one
@@ -52,19 +51,13 @@ async function buyNow(page: Page, url: string, userId: string): Promise<void> {
 }
 
 async function orderIdOf(url: string, userId: string): Promise<string> {
-  const answer = (await (await fetch(`${url}/api/purchase/${userId}`)).json()) as { orderId?: string };
-  if (!answer.orderId) throw new Error(`${userId} has no order`);
-  return answer.orderId;
+  const { orderId } = (await send(`${url}/api/purchase/${userId}`)).body as { orderId?: string };
+  if (!orderId) throw new Error(`${userId} has no order`);
+  return orderId;
 }
 
 async function joinBehind(url: string, count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    await fetch(`${url}/api/queue`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: `ahead-${i}` }),
-    });
-  }
+  for (let i = 0; i < count; i++) await join(url, `ahead-${i}`);
 }
 
 /** The position shown, or null while none is. */
@@ -150,7 +143,7 @@ test('in a random pre-queue the shopper sees the draw and their ticket, no numbe
 
   // The draw at the start: a number appears, the same one the published draw gives zoe's ticket.
   await zoe.getByTestId('queue-position').waitFor({ timeout: 10_000 });
-  const drawn = (await (await fetch(`${url}/api/sale/lottery`)).json()) as { tickets: string[] };
+  const drawn = (await send(`${url}/api/sale/lottery`)).body as { tickets: string[] };
   const place = drawn.tickets.indexOf(ticket) + 1;
   const shown = await shownPosition(zoe);
   expect(shown).not.toBeNull();

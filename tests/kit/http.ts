@@ -1,20 +1,28 @@
 import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
+import { ADMIN_TOKEN } from './keys';
 
+/** What one request got back. */
 export interface Answer {
   status: number;
-  /** The backend a load balancer sent the request to (tests/helpers/load-balancer.ts), if any. */
+  /** Read as fetch's are: `answer.headers.get('retry-after')`. */
+  headers: Headers;
+  /** The backend a load balancer sent the request to (load-balancer.ts), if any. */
   servedBy: string;
+  /** The JSON body; {} when the answer has none. */
   body: Record<string, unknown>;
 }
 
 export interface SendOptions {
   method?: string;
+  /** Sent as JSON. */
   body?: unknown;
   /** Sent as `Authorization: Bearer`. */
   token?: string;
   /** The source address: 127.0.0.0/8 is all loopback, so each shopper can have an IP of their own. */
   from?: string;
+  /** How long the request may take before it fails (and its test with it); 10 s unless said. */
+  timeoutMs?: number;
 }
 
 /** One JSON request from a chosen loopback address, with a timeout, so a lost answer fails its test. */
@@ -27,15 +35,45 @@ export async function send(url: string, options: SendOptions = {}): Promise<Answ
       ...(payload !== undefined && { 'content-type': 'application/json' }),
       ...(options.token !== undefined && { authorization: `Bearer ${options.token}` }),
     },
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
   });
   req.end(payload);
   const [res] = (await once(req, 'response')) as [IncomingMessage];
-  let text = '';
-  for await (const chunk of res) text += String(chunk);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  const headers = new Headers();
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
   return {
     status: res.statusCode ?? 0,
-    servedBy: String(res.headers['x-served-by'] ?? ''),
+    headers,
+    servedBy: headers.get('x-served-by') ?? '',
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
+}
+
+/** What the named calls below let a caller choose: where the shopper comes from, and the timeout. */
+export type CallOptions = Pick<SendOptions, 'from' | 'timeoutMs'>;
+
+/** POST /api/queue: `userId` joins the line. */
+export const join = (url: string, userId: string, options: CallOptions = {}) =>
+  send(`${url}/api/queue`, { ...options, method: 'POST', body: { userId } });
+
+/** GET /api/queue/me: the place a queue token holds. */
+export const lookUp = (url: string, queueToken: string) => send(`${url}/api/queue/me`, { token: queueToken });
+
+/** DELETE /api/queue/me: the shopper leaves the line. */
+export const leave = (url: string, queueToken: string) => send(`${url}/api/queue/me`, { method: 'DELETE', token: queueToken });
+
+/** The operator API (`/api/admin/<path>`) with the kit's ADMIN_TOKEN. */
+export const admin = (url: string, method: 'GET' | 'PATCH', path: string, body?: unknown) =>
+  send(`${url}/api/admin/${path}`, { method, body, token: ADMIN_TOKEN });
+
+/** POST /api/purchase with an admission token, or with no Authorization header at all (null). */
+export const purchase = (url: string, admissionToken: string | null, options: CallOptions = {}) =>
+  send(`${url}/api/purchase`, { ...options, method: 'POST', ...(admissionToken !== null && { token: admissionToken }) });
+
+/** The `error.code` of an answer in the SPEC's error shape. */
+export function errorCode(answer: Answer): unknown {
+  return (answer.body.error as { code?: unknown } | undefined)?.code;
 }

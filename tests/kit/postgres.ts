@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { freePort } from './redis-server';
+import { perTestFile } from './fixtures';
+import { freePort } from './ports';
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -219,20 +220,7 @@ export class PostgresCluster {
   }
 }
 
-/**
- * One throwaway cluster for the enclosing test file (or describe block): started before its
- * tests, destroyed after. Call the returned function inside a test to get it.
- */
+/** One throwaway cluster for the enclosing test file (or describe block); see perTestFile. */
 export function usePostgresCluster(): () => PostgresCluster {
-  let cluster: PostgresCluster | undefined;
-  beforeAll(async () => {
-    cluster = await PostgresCluster.start();
-  });
-  afterAll(async () => {
-    await cluster?.destroy();
-  });
-  return () => {
-    if (!cluster) throw new Error('the PostgreSQL cluster is not running yet');
-    return cluster;
-  };
+  return perTestFile('the PostgreSQL cluster', () => PostgresCluster.start());
 }

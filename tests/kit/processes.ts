@@ -2,9 +2,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import type { SaleDefinition } from '@flashsale/common';
-import { ADMIN_TOKEN, QUEUE_TOKEN_SECRET } from './waiting-room-harness';
+import { ADMIN_TOKEN, QUEUE_TOKEN_SECRET } from './keys';
 
-export const ALL_IN_ONE_ENTRY = path.join(__dirname, '../../waiting-room/dist/all-in-one.js');
+export const ALL_IN_ONE_ENTRY = path.join(__dirname, '../../all-in-one/dist/main.js');
 export const CHECKOUT_ENTRY = path.join(__dirname, '../../checkout/dist/server.js');
 export const WAITING_ROOM_ENTRY = path.join(__dirname, '../../waiting-room/dist/server.js');
 

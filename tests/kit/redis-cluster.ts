@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
+import { perTestFile } from './fixtures';
 import { RedisServer } from './redis-server';
 
 const run = promisify(execFile);
@@ -63,15 +64,5 @@ export class RedisCluster {
 
 /** One throwaway cluster for the enclosing test file, like useRedisServer. */
 export function useRedisCluster(): () => RedisCluster {
-  let cluster: RedisCluster | undefined;
-  beforeAll(async () => {
-    cluster = await RedisCluster.start();
-  }, 30_000);
-  afterAll(async () => {
-    await cluster?.destroy();
-  });
-  return () => {
-    if (!cluster) throw new Error('the Redis Cluster is not running yet');
-    return cluster;
-  };
+  return perTestFile('the Redis Cluster', () => RedisCluster.start(), 30_000);
 }

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { perTestFile } from './fixtures';
+import { freePort } from './ports';
 
 export interface RedisServerOptions {
   /** Append-only file with this fsync policy; absent means no persistence at all. */
@@ -109,31 +110,7 @@ export class RedisServer {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * One throwaway redis-server for the enclosing test file (or describe block): started before
- * its tests, destroyed after. Call the returned function inside a test to get it.
- */
+/** One throwaway redis-server for the enclosing test file (or describe block); see perTestFile. */
 export function useRedisServer(options: RedisServerOptions = {}): () => RedisServer {
-  let server: RedisServer | undefined;
-  beforeAll(async () => {
-    server = await RedisServer.start(options);
-  });
-  afterAll(async () => {
-    await server?.destroy();
-  });
-  return () => {
-    if (!server) throw new Error('the Redis server is not running yet');
-    return server;
-  };
+  return perTestFile('the Redis server', () => RedisServer.start(options));
 }

@@ -1,46 +1,22 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { Registry } from 'prom-client';
-import { createCheckoutApp } from '@flashsale/checkout';
 import {
   connectRedis,
-  createAdmissionTokenSigner,
-  createLogger,
   createRedisClient,
-  generateSigningKeys,
   MemoryStore,
   RedisStore,
+  type AdmissionSettings,
   type Clock,
   type InitialAdmission,
-  type Logger,
   type PresencePolicy,
   type QueueStore,
   type SaleDefinition,
   type SaleStore,
-  type SigningKeys,
 } from '@flashsale/common';
+import { manualClock, T0 } from './clock';
 import type { RedisCluster } from './redis-cluster';
 import type { RedisServer } from './redis-server';
 
 /** The embedded store, RedisStore on one server, and RedisStore on a three-master Redis Cluster. */
 export type StoreKind = 'memory' | 'redis' | 'redis-cluster';
-
-/** A fixed instant the tests stand at, far from any real clock, so nothing depends on the date. */
-export const T0 = Date.parse('2030-01-01T12:00:00.000Z');
-
-/** A clock the test moves by hand. */
-export function manualClock(start = T0): Clock & { set: (ms: number) => void; advance: (ms: number) => void } {
-  let now = start;
-  const clock = () => now;
-  clock.set = (ms: number) => {
-    now = ms;
-  };
-  clock.advance = (ms: number) => {
-    now += ms;
-  };
-  return clock;
-}
 
 let saleCounter = 0;
 
@@ -64,6 +40,14 @@ export function activeSale(overrides: Partial<SaleDefinition> = {}): SaleDefinit
 
 /** Admission as the SPEC's defaults set it, but in join order so tests can predict it. */
 export const TEST_ADMISSION: InitialAdmission = { prequeueOrder: 'fifo', ratePerMinute: 600, maxActive: null, overbook: 1 };
+
+/** The test admission of the stores, with the SPEC's default lifetimes. */
+export const DEFAULT_SETTINGS: AdmissionSettings = {
+  ...TEST_ADMISSION,
+  tokenTtlSeconds: 120,
+  presenceGraceSeconds: 30,
+  idleTimeoutSeconds: 600,
+};
 
 /** A store of the given kind holding `sale`, initialised; Redis stores share the file's server. */
 export async function createSaleStore(
@@ -95,87 +79,4 @@ export async function createSaleStore(
   }
   await store.initSale(sale, options.admission === null ? null : { ...TEST_ADMISSION, ...options.admission });
   return store;
-}
-
-/**
- * A fresh private key, re-read from its PEM so it shares nothing with the generation job (see
- * generateSigningKeys: Node 20 can deadlock when GC frees that job during a JWK export).
- */
-export function generateKey(kind: 'rsa' | 'ec'): KeyObject {
-  const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const;
-  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
-  const { privateKey } =
-    kind === 'rsa'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding, publicKeyEncoding })
-      : generateKeyPairSync('ec', { namedCurve: 'prime256v1', privateKeyEncoding, publicKeyEncoding });
-  return createPrivateKey(privateKey);
-}
-
-let sharedKeys: SigningKeys | null = null;
-
-/** One RSA key pair per test process: generating one takes a while. */
-export function testKeys(): SigningKeys {
-  sharedKeys ??= generateSigningKeys();
-  return sharedKeys;
-}
-
-export function signAdmission(
-  userId: string,
-  saleId: string,
-  options: { now?: number; ttlSeconds?: number; keys?: SigningKeys } = {},
-): string {
-  const keys = options.keys ?? testKeys();
-  if (!keys.privateKey) throw new Error('these keys cannot sign');
-  return createAdmissionTokenSigner(keys.privateKey, saleId, options.ttlSeconds ?? 120).sign(userId, options.now ?? T0).token;
-}
-
-export interface RunningCheckout {
-  url: string;
-  close: () => Promise<void>;
-}
-
-/** The checkout service on a real port, as a shopper's request would reach it. */
-export async function startCheckout(
-  store: SaleStore,
-  saleId: string,
-  options: { clock?: Clock; keys?: SigningKeys; logger?: Logger } = {},
-): Promise<RunningCheckout> {
-  const app = createCheckoutApp({
-    store,
-    saleId,
-    keys: options.keys ?? testKeys(),
-    registry: new Registry(),
-    logger: options.logger ?? createLogger('silent'),
-    clock: options.clock ?? manualClock(),
-  });
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
-export interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-export async function purchase(url: string, token: string | null): Promise<Answer> {
-  const response = await fetch(`${url}/api/purchase`, {
-    method: 'POST',
-    headers: token === null ? {} : { authorization: `Bearer ${token}` },
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
-}
-
-export function errorCode(answer: Answer): unknown {
-  return (answer.body.error as { code?: unknown } | undefined)?.code;
 }

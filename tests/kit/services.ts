@@ -1,41 +1,63 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { io as connectSocket, type Socket } from 'socket.io-client';
-import { mountCheckout } from '@flashsale/checkout';
+import { startAllInOneInstance } from '@flashsale/all-in-one';
+import { createCheckoutApp } from '@flashsale/checkout';
 import {
-  connectRedis,
-  createHttpApp,
   createLogger,
-  createFailedAttemptLimit,
-  createRateLimit,
-  ADMIN_LOGIN_ATTEMPTS,
-  createRedisClient,
-  closeAdapterClients,
   type AdmissionSettings,
-  type ClientToServerEvents,
+  type Clock,
   type InitialAdmission,
+  type Logger,
   type QueueStore,
   type SaleDefinition,
   type SaleStore,
-  type ServerToClientEvents,
+  type SigningKeys,
 } from '@flashsale/common';
-import { createWaitingRoom, type WaitingRoom } from '@flashsale/waiting-room';
+import type { WaitingRoom } from '@flashsale/waiting-room';
+import { manualClock } from './clock';
+import { ADMIN_TOKEN, QUEUE_TOKEN_SECRET, testKeys } from './keys';
 import type { RedisServer } from './redis-server';
-import { createSaleStore, TEST_ADMISSION, testKeys, type StoreKind } from './sale-harness';
+import { createSaleStore, DEFAULT_SETTINGS, type StoreKind } from './sales';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-export const QUEUE_TOKEN_SECRET = 'test-queue-token-secret-0123456789';
+/**
+ * The services started inside the test process, on a real port of 127.0.0.1: the checkout alone,
+ * or a whole instance (waiting room and checkout on one port, as the all-in-one process runs them).
+ * For the built entry points as child processes, see processes.ts.
+ */
 
-/** The test admission of the stores, with the SPEC's default lifetimes. */
-export const DEFAULT_SETTINGS: AdmissionSettings = {
-  ...TEST_ADMISSION,
-  tokenTtlSeconds: 120,
-  presenceGraceSeconds: 30,
-  idleTimeoutSeconds: 600,
-};
+export interface RunningCheckout {
+  url: string;
+  close: () => Promise<void>;
+}
+
+/** The checkout service on a real port, as a shopper's request would reach it. */
+export async function startCheckout(
+  store: SaleStore,
+  saleId: string,
+  options: { clock?: Clock; keys?: SigningKeys; logger?: Logger } = {},
+): Promise<RunningCheckout> {
+  const app = createCheckoutApp({
+    store,
+    saleId,
+    keys: options.keys ?? testKeys(),
+    registry: new Registry(),
+    logger: options.logger ?? createLogger('silent'),
+    clock: options.clock ?? manualClock(),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
 
 export interface RunningInstance {
   url: string;
@@ -45,145 +67,47 @@ export interface RunningInstance {
 
 /**
  * One instance as the all-in-one process runs it (waiting room and checkout on one port), on a
- * real port with real sockets, its loops on the real clock. Give several instances the same
- * RedisServer and they share the sale, the rate limit and (through the adapter) their pushes.
+ * real port with real sockets, its loops on the real clock: the production composition itself.
+ * Give several instances the same RedisServer and they share the sale, the rate limit and
+ * (through the adapter) their pushes.
  */
 export async function startInstance(
   store: SaleStore & QueueStore,
   sale: SaleDefinition,
   options: { settings?: Partial<AdmissionSettings>; redis?: RedisServer; rateLimitPerMinute?: number } = {},
 ): Promise<RunningInstance> {
-  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
-  const logger = createLogger('silent');
-  const registry = new Registry();
-  const keys = testKeys();
-  const closers: Array<() => Promise<void> | void> = [];
-
-  let limits: Redis | null = null;
-  let adapter: ReturnType<typeof createAdapter> | undefined;
-  if (options.redis) {
-    const redisUrl = options.redis.url;
-    const client = createRedisClient(redisUrl);
-    client.on('error', () => undefined);
-    await connectRedis(client, 5_000);
-    limits = client;
-    const publisher = new Redis(redisUrl);
-    const subscriber = publisher.duplicate();
-    for (const connection of [publisher, subscriber]) connection.on('error', () => undefined);
-    adapter = createAdapter(publisher, subscriber);
-    closers.push(async () => {
-      client.disconnect();
-      await closeAdapterClients(publisher, subscriber);
-    });
-  }
-  const perMinute = options.rateLimitPerMinute ?? 0;
-  const room = createWaitingRoom({
+  const { privateKey, publicKeys } = testKeys();
+  if (!privateKey) throw new Error('the test keys cannot sign');
+  const running = await startAllInOneInstance({
     store,
-    saleId: sale.saleId,
-    window: sale,
-    admission: settings,
-    keys,
-    queueTokenSecret: QUEUE_TOKEN_SECRET,
-    adminToken: ADMIN_TOKEN,
-    joinRateLimit: createRateLimit({ perMinute, redis: limits, name: `join-${sale.saleId}` }),
-    adminAttemptLimit: createFailedAttemptLimit({ ...ADMIN_LOGIN_ATTEMPTS, redis: limits, name: `admin-auth:${sale.saleId}` }),
-    registry,
-    logger,
+    sale,
+    settings: {
+      admission: { ...DEFAULT_SETTINGS, ...options.settings },
+      keys: { privateKey, publicKeys },
+      queueTokenSecret: QUEUE_TOKEN_SECRET,
+      adminToken: ADMIN_TOKEN,
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
+      trustProxy: false,
+      port: 0,
+      host: '127.0.0.1',
+      redisUrl: options.redis?.url ?? null,
+      redisCluster: false,
+    },
+    logger: createLogger('silent'),
+    registry: new Registry(),
+    drainNoticeMs: 0,
   });
-  const app = createHttpApp({ logger, registry, checkReady: () => store.ping() }, (routes) => {
-    room.mount(routes);
-    mountCheckout(routes, { store, saleId: sale.saleId, keys, registry });
-  });
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  room.start(server, adapter);
-  const { port } = server.address() as AddressInfo;
-  let closed = false;
+  let closed: Promise<void> | null = null;
   return {
-    url: `http://127.0.0.1:${port}`,
-    room,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await room.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      for (const close of closers) await close();
+    url: running.url,
+    room: running.room,
+    // The graceful shutdown, without waiting for requests still out: a test closes an instance as a crash would.
+    close: () => {
+      closed ??= running.shutdown('test').then(() => undefined);
+      running.server.closeAllConnections();
+      return closed;
     },
   };
-}
-
-export interface JsonAnswer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-/** A JSON request with a timeout, so a lost answer fails its test instead of hanging it. */
-export async function call(url: string, method: string, body?: unknown, token?: string): Promise<JsonAnswer> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(url, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-export const join = (url: string, userId: string) => call(`${url}/api/queue`, 'POST', { userId });
-export const lookUp = (url: string, queueToken: string) => call(`${url}/api/queue/me`, 'GET', undefined, queueToken);
-export const admin = (url: string, method: 'GET' | 'PATCH', path: string, body?: unknown) =>
-  call(`${url}/api/admin/${path}`, method, body, ADMIN_TOKEN);
-
-export type ShopperSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/**
- * A shopper's socket, connected (or refused) over WebSocket. `listen` attaches the listeners
- * before connecting: the pushes sent at connect may arrive in the same read as the handshake.
- */
-export function openSocket(url: string, queueToken: string, listen?: (socket: ShopperSocket) => void): Promise<ShopperSocket> {
-  const socket: ShopperSocket = connectSocket(url, {
-    auth: { queueToken },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    autoConnect: false,
-  });
-  listen?.(socket);
-  socket.connect();
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(error);
-    });
-  });
-}
-
-/** Runs `work` over `items`, at most `limit` at a time: many shoppers, paced like many browsers. */
-export async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
-/** Resolves when `condition` holds, polling every 20 ms; fails after `timeoutMs`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 export interface OpenSaleOptions {

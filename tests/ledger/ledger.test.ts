@@ -5,20 +5,27 @@ import { Client } from 'pg';
 import { startLedger, type RunningLedger } from '@flashsale/checkout';
 import { createLogger, saleKeys, type SaleDefinition, type SaleStore } from '@flashsale/common';
 import { auditOrders } from '../checkout/invariants';
-import { freePort, RedisServer, useRedisServer } from '../helpers/redis-server';
-import { PostgresCluster, usePostgresCluster } from '../helpers/postgres';
-import { CHECKOUT_ENTRY, checkoutProcessEnv, saleProcessEnv, startService } from '../helpers/all-in-one';
-import { admin, startInstance } from '../helpers/waiting-room-harness';
 import {
+  admin,
+  CHECKOUT_ENTRY,
+  checkoutProcessEnv,
   createSaleStore,
+  freePort,
+  PostgresCluster,
   purchase,
+  RedisServer,
   saleDefinition,
+  saleProcessEnv,
   signAdmission,
   startCheckout,
+  startInstance,
+  startService,
   testKeys,
+  usePostgresCluster,
+  useRedisServer,
   type Answer,
   type StoreKind,
-} from '../helpers/sale-harness';
+} from '../kit';
 
 /**
  * The order ledger (SPEC invariant 5): every order answered 201 reaches PostgreSQL, once, and

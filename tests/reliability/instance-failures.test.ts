@@ -5,12 +5,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { io as connectSocket } from 'socket.io-client';
 import { createAdmissionTokenSigner, type AdminStateAnswer, type SaleDefinition } from '@flashsale/common';
-import { saleProcessEnv, startAllInOne, startService, WAITING_ROOM_ENTRY, type RunningProcess } from '../helpers/all-in-one';
-import { usePostgresCluster } from '../helpers/postgres';
-import { freePort, RedisServer, useRedisServer } from '../helpers/redis-server';
-import { activeSale, generateKey } from '../helpers/sale-harness';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
-import { admin, call, eventually, join, lookUp, inPool, openSocket, type ShopperSocket } from '../helpers/waiting-room-harness';
+import {
+  activeSale,
+  admin,
+  errorCode,
+  eventually,
+  freePort,
+  generateKey,
+  inPool,
+  join,
+  leave,
+  lookUp,
+  openSocket,
+  RedisServer,
+  saleProcessEnv,
+  startAllInOne,
+  startService,
+  startTcpProxy,
+  usePostgresCluster,
+  useRedisServer,
+  WAITING_ROOM_ENTRY,
+  type RunningProcess,
+  type ShopperSocket,
+  type TcpProxy,
+} from '../kit';
 
 /**
  * What shoppers see when one process of the sale stops or dies, with the built processes, real
@@ -428,8 +446,7 @@ describe('behind a load balancer', () => {
     const killedAt = performance.now();
     // The head of the line leaves meanwhile, so a position kept from before would now be wrong. (Straight
     // to the survivor: a request on a pooled connection to the dead instance would just fail.)
-    for (const queueToken of leavers)
-      expect((await call(`${survivor.url}/api/queue/me`, 'DELETE', undefined, queueToken)).status).toBe(204);
+    for (const queueToken of leavers) expect((await leave(survivor.url, queueToken)).status).toBe(204);
 
     await eventually(
       async () => {
@@ -467,7 +484,7 @@ describe('Redis restart', () => {
       const sentAt = performance.now();
       const refused = await join(url, `during-${i}`);
       const elapsedMs = performance.now() - sentAt;
-      expect([refused.status, (refused.body.error as { code?: string } | undefined)?.code]).toEqual([503, 'unavailable']);
+      expect([refused.status, errorCode(refused)]).toEqual([503, 'unavailable']);
       expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(elapsedMs).toBeLessThan(1_000);
       expect((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) })).status).toBe(503);

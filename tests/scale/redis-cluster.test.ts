@@ -1,18 +1,24 @@
 import { Client } from 'pg';
 import { saleKeys, type SaleDefinition } from '@flashsale/common';
 import {
+  activeSale,
   CHECKOUT_ENTRY,
   checkoutProcessEnv,
+  eventually,
+  generateKey,
+  inPool,
+  join,
+  openSocket,
+  purchase,
   saleProcessEnv,
+  send,
   startService,
+  usePostgresCluster,
+  useRedisCluster,
   WAITING_ROOM_ENTRY,
   type RunningProcess,
-} from '../helpers/all-in-one';
-import { send } from '../helpers/http-client';
-import { usePostgresCluster } from '../helpers/postgres';
-import { useRedisCluster } from '../helpers/redis-cluster';
-import { activeSale, generateKey } from '../helpers/sale-harness';
-import { eventually, inPool, openSocket, type ShopperSocket } from '../helpers/waiting-room-harness';
+  type ShopperSocket,
+} from '../kit';
 
 /**
  * The sale on a Redis Cluster of three masters. Every key of a sale carries the hash tag
@@ -83,14 +89,14 @@ test('split processes on the cluster: queue, cross-instance pushes, purchases, p
       const userId = `shopper-${i}`;
       const from = `127.0.0.${10 + i}`;
       const [joinOn, listenOn] = i % 2 === 0 ? [wrA, wrB] : [wrB, wrA];
-      const joined = await send(`${joinOn.url}/api/queue`, { method: 'POST', body: { userId }, from });
+      const joined = await join(joinOn.url, userId, { from });
       expect([200, 202]).toContain(joined.status);
       const socket = await openSocket(listenOn.url, joined.body.queueToken as string, (s) => {
         // The first admission push buys; a repeat of it (at connect and by the step) is ignored, as the page does.
         s.on('queue:admitted', (event) => {
           if (outcomes.has(userId)) return;
           outcomes.set(userId, { status: 0 });
-          void send(`${checkout.url}/api/purchase`, { method: 'POST', token: event.admissionToken, from }).then((answer) =>
+          void purchase(checkout.url, event.admissionToken, { from }).then((answer) =>
             outcomes.set(userId, { status: answer.status, orderId: answer.body.orderId }),
           );
         });
@@ -109,8 +115,7 @@ test('split processes on the cluster: queue, cross-instance pushes, purchases, p
 
   // The per-IP limit counts on the cluster: the 11th join a minute from one address is refused.
   const flood: number[] = [];
-  for (let i = 0; i < 11; i++)
-    flood.push((await send(`${wrA.url}/api/queue`, { method: 'POST', body: { userId: 'flooder' }, from: '127.0.2.1' })).status);
+  for (let i = 0; i < 11; i++) flood.push((await join(wrA.url, 'flooder', { from: '127.0.2.1' })).status);
   expect(flood.slice(0, 10)).toEqual(Array(10).fill(410));
   expect(flood[10]).toBe(429);
 

@@ -2,18 +2,27 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AdminStateAnswer, SaleDefinition } from '@flashsale/common';
 import {
+  activeSale,
+  admin,
   CHECKOUT_ENTRY,
   checkoutProcessEnv,
+  eventually,
+  generateKey,
+  inPool,
+  join,
+  openSocket,
+  purchase,
   saleProcessEnv,
+  send,
+  startLoadBalancer,
   startService,
+  useRedisServer,
   WAITING_ROOM_ENTRY,
+  type Answer,
+  type LoadBalancer,
   type RunningProcess,
-} from '../helpers/all-in-one';
-import { send, type Answer } from '../helpers/http-client';
-import { startLoadBalancer, type LoadBalancer } from '../helpers/load-balancer';
-import { useRedisServer } from '../helpers/redis-server';
-import { activeSale, generateKey } from '../helpers/sale-harness';
-import { ADMIN_TOKEN, eventually, inPool, openSocket, type ShopperSocket } from '../helpers/waiting-room-harness';
+  type ShopperSocket,
+} from '../kit';
 
 /**
  * Split mode as it is deployed: two waiting-room and two checkout processes (the built entry
@@ -38,9 +47,7 @@ afterAll(async () => {
   await Promise.all(processes.map((running) => running.stop()));
 });
 
-const admin = (url: string, method: 'GET' | 'PATCH', body?: unknown) =>
-  send(`${url}/api/admin/${method === 'GET' ? 'state' : 'admission'}`, { method, body, token: ADMIN_TOKEN });
-const adminState = async (url: string) => (await admin(url, 'GET')).body as unknown as AdminStateAnswer;
+const adminState = async (url: string) => (await admin(url, 'GET', 'state')).body as unknown as AdminStateAnswer;
 
 /** How long until `read` returns true, polled every 10 ms; fails past 5 s. */
 async function timeUntil(read: () => Promise<boolean>): Promise<number> {
@@ -94,7 +101,7 @@ test('two waiting rooms and two checkouts behind a load balancer behave as one s
     soldOut: false,
   }));
   for (const shopper of shoppers) {
-    const answer = await send(`${entry}/api/queue`, { method: 'POST', body: { userId: shopper.userId }, from: shopper.address });
+    const answer = await join(entry, shopper.userId, { from: shopper.address });
     expect(answer.status).toBe(202);
     shopper.queueToken = answer.body.queueToken as string;
     shopper.joinedOn = answer.servedBy;
@@ -106,8 +113,8 @@ test('two waiting rooms and two checkouts behind a load balancer behave as one s
     const token = shopper.admissionToken as string;
     // The shopper taps twice: round-robin sends the taps to both checkouts, in parallel.
     const answers = await Promise.all([
-      send(`${entry}/api/purchase`, { method: 'POST', token, from: shopper.address }),
-      send(`${entry}/api/purchase`, { method: 'POST', token, from: shopper.address }),
+      purchase(entry, token, { from: shopper.address }),
+      purchase(entry, token, { from: shopper.address }),
     ]);
     [shopper.result, shopper.duplicate] = answers.sort((a, b) => a.status - b.status);
   };
@@ -135,10 +142,10 @@ test('two waiting rooms and two checkouts behind a load balancer behave as one s
   await eventually(() => shoppers.every((shopper, i) => shopper.positions.at(-1) === i + 1), 5_000, 'every position');
 
   // An operator change made on one instance is in force on the other within a second.
-  expect((await admin(wrA.url, 'PATCH', { ratePerMinute: 300, paused: true })).status).toBe(200);
+  expect((await admin(wrA.url, 'PATCH', 'admission', { ratePerMinute: 300, paused: true })).status).toBe(200);
   const rateSeen = await timeUntil(async () => (await adminState(wrB.url)).settings.ratePerMinute === 300);
   expect(rateSeen).toBeLessThan(1_000);
-  expect((await admin(wrB.url, 'PATCH', { paused: false })).status).toBe(200);
+  expect((await admin(wrB.url, 'PATCH', 'admission', { paused: false })).status).toBe(200);
   const resumeSeen = await timeUntil(async () => (await adminState(wrA.url)).settings.paused === false);
   expect(resumeSeen).toBeLessThan(1_000);
 
@@ -153,7 +160,7 @@ test('two waiting rooms and two checkouts behind a load balancer behave as one s
   expect(admitted).toBeLessThanOrEqual(26);
 
   // Faster now, until the stock is gone.
-  expect((await admin(entry, 'PATCH', { ratePerMinute: 6_000 })).status).toBe(200);
+  expect((await admin(entry, 'PATCH', 'admission', { ratePerMinute: 6_000 })).status).toBe(200);
   await eventually(() => shoppers.filter((shopper) => shopper.result?.status === 201).length === STOCK, 15_000, 'the sell-out');
   await Promise.all(purchases);
 
@@ -184,9 +191,8 @@ test('two waiting rooms and two checkouts behind a load balancer behave as one s
   // another, through the same balancer, is not.
   const flooder = '127.0.1.1';
   const floods: number[] = [];
-  for (let i = 0; i <= RATE_LIMIT_PER_MINUTE; i++)
-    floods.push((await send(`${entry}/api/queue`, { method: 'POST', body: { userId: 'flooder' }, from: flooder })).status);
+  for (let i = 0; i <= RATE_LIMIT_PER_MINUTE; i++) floods.push((await join(entry, 'flooder', { from: flooder })).status);
   expect(floods.slice(0, RATE_LIMIT_PER_MINUTE).every((status) => status === 410)).toBe(true);
   expect(floods.at(-1)).toBe(429);
-  expect((await send(`${entry}/api/queue`, { method: 'POST', body: { userId: 'neighbour' }, from: '127.0.1.2' })).status).toBe(410);
+  expect((await join(entry, 'neighbour', { from: '127.0.1.2' })).status).toBe(410);
 }, 90_000);

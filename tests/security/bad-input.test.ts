@@ -3,19 +3,25 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { io as connectSocket } from 'socket.io-client';
 import { keyId, type ErrorCode, type QueueStore, type SaleDefinition, type SaleStore } from '@flashsale/common';
-import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, generateKey, saleDefinition, signAdmission, testKeys } from '../helpers/sale-harness';
 import {
+  admin,
   ADMIN_TOKEN,
-  call,
+  createSaleStore,
   eventually,
+  generateKey,
   join,
   lookUp,
+  purchase,
   QUEUE_TOKEN_SECRET,
+  saleDefinition,
+  send,
+  signAdmission,
   startInstance,
+  testKeys,
+  useRedisServer,
   useSales,
   type RunningInstance,
-} from '../helpers/waiting-room-harness';
+} from '../kit';
 
 /**
  * Hostile and malformed input on every route and on the socket handshake, against a Redis store
@@ -409,7 +415,7 @@ interface RawAnswer {
 }
 
 /** One request exactly as given (no header or body added), with a timeout so a hang fails the case. */
-function send(url: string, request: RawRequest, issued: Issued): Promise<RawAnswer> {
+function sendRaw(url: string, request: RawRequest, issued: Issued): Promise<RawAnswer> {
   const headers: Record<string, string> = {};
   const authorization = typeof request.authorization === 'function' ? request.authorization(issued) : request.authorization;
   if (authorization !== undefined) headers.authorization = authorization;
@@ -535,7 +541,7 @@ describe('bad input on every route, against a live sale on Redis', () => {
       5_000,
       'the admission of ann and bob',
     );
-    expect((await call(`${url}/api/purchase`, 'POST', undefined, admissions.get('ann'))).status).toBe(201);
+    expect((await purchase(url, admissions.get('ann') ?? null)).status).toBe(201);
     await store.updateAdmissionControl({ paused: true });
     const cat = await join(url, 'cat');
     expect((await join(url, 'dan')).status).toBe(202);
@@ -557,7 +563,7 @@ describe('bad input on every route, against a live sale on Redis', () => {
 
   test.each(httpCases)('$route, $name: $status $code', async (badRequest) => {
     const before = await snapshot(store);
-    const answer = await send(url, badRequest, issued);
+    const answer = await sendRaw(url, badRequest, issued);
 
     const body = parseJson(answer.text);
     expect({ status: answer.status, code: (body as { error?: { code?: unknown } } | null)?.error?.code }).toEqual({
@@ -595,9 +601,9 @@ describe('bad input on every route, against a live sale on Redis', () => {
 
   test('after all that, genuine input still works: the refusals were about the input, not a broken set-up', async () => {
     expect((await lookUp(url, issued.catQueue)).body).toMatchObject({ state: 'waiting', userId: 'cat', position: 1 });
-    expect((await call(`${url}/api/admin/state`, 'GET', undefined, ADMIN_TOKEN)).status).toBe(200);
+    expect((await admin(url, 'GET', 'state')).status).toBe(200);
     // Our own origin passes, on HTTP and on both socket transports.
-    const sameOriginJoin = await send(
+    const sameOriginJoin = await sendRaw(
       url,
       { method: 'POST', path: '/api/queue', contentType: JSON_TYPE, body: JOIN_ZED, origin: url },
       issued,
@@ -606,7 +612,7 @@ describe('bad input on every route, against a live sale on Redis', () => {
     for (const transport of ['websocket', 'polling'] as const) {
       expect(await handshake(url, catAuth(issued), { origin: url, transport })).toEqual({ accepted: true });
     }
-    const bought = await call(`${url}/api/purchase`, 'POST', undefined, issued.bobAdmission);
+    const bought = await purchase(url, issued.bobAdmission);
     expect(bought.status).toBe(201);
     expect((await store.getSale()).remaining).toBe(8);
   });
@@ -617,7 +623,7 @@ describe('failed operator logins', () => {
 
   test('the 11th failure in the window gets 429 rate_limited; successes are never counted', async () => {
     const { url } = await openSale('redis', activeSale());
-    const state = (token: string) => call(`${url}/api/admin/state`, 'GET', undefined, token);
+    const state = (token: string) => send(`${url}/api/admin/state`, { token });
     const statuses = async (token: string, times: number) => {
       const seen: number[] = [];
       for (let i = 0; i < times; i++) seen.push((await state(token)).status);

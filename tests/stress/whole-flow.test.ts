@@ -3,12 +3,26 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { io as connectSocket } from 'socket.io-client';
 import { createAdmissionTokenSigner, saleKeys, type QueueAdmittedEvent } from '@flashsale/common';
-import { saleProcessEnv, startAllInOne, type RunningProcess } from '../helpers/all-in-one';
-import { usePostgresCluster } from '../helpers/postgres';
-import { useRedisServer } from '../helpers/redis-server';
-import { activeSale, generateKey, purchase } from '../helpers/sale-harness';
-import { eventually, inPool, type ShopperSocket } from '../helpers/waiting-room-harness';
-import { auditSale, checkInvariants, formatAudit, type AuditInput, type AuditReport, type ShopperLog } from './audit';
+import {
+  activeSale,
+  auditSale,
+  checkInvariants,
+  eventually,
+  formatAudit,
+  generateKey,
+  inPool,
+  join,
+  purchase,
+  saleProcessEnv,
+  startAllInOne,
+  usePostgresCluster,
+  useRedisServer,
+  type AuditInput,
+  type AuditReport,
+  type RunningProcess,
+  type ShopperLog,
+  type ShopperSocket,
+} from '../kit';
 
 /**
  * The whole flow under load, then an audit of the SPEC's six invariants from the outside.
@@ -31,6 +45,8 @@ const STORM = 10;
 const LATE = 200;
 /** Requests in flight at once from this process: thousands of shoppers, paced like many browsers. */
 const CONCURRENCY = 200;
+/** Under this load an answer may take a while: each request has 20 s before it fails the run. */
+const PATIENT = { timeoutMs: 20_000 };
 
 const privateKey: KeyObject = generateKey('rsa');
 const processes: RunningProcess[] = [];
@@ -43,16 +59,6 @@ afterAll(async () => {
 interface Shopper extends ShopperLog {
   queueToken?: string;
   bought: Promise<void> | null;
-}
-
-async function postJson(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(20_000),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 let report: AuditReport;
@@ -83,7 +89,7 @@ test('3,000 shoppers through the whole flow, a duplicate storm and a late crowd:
     const checkoutUrl = urlFor(index + 1);
     shopper.bought = Promise.all(
       Array.from({ length: copies }, async () => {
-        const answer = await purchase(checkoutUrl, admission.admissionToken);
+        const answer = await purchase(checkoutUrl, admission.admissionToken, PATIENT);
         const orderId = (answer.body.orderId ?? (answer.body.error as { orderId?: string } | undefined)?.orderId) as string | undefined;
         shopper.purchases.push({ status: answer.status, ...(orderId && { orderId }) });
       }),
@@ -97,7 +103,7 @@ test('3,000 shoppers through the whole flow, a duplicate storm and a late crowd:
     CONCURRENCY,
     async ({ shopper, index }) => {
       shopper.joinSentAt = performance.now();
-      const joined = await postJson(`${urlFor(index)}/api/queue`, { userId: shopper.userId });
+      const joined = await join(urlFor(index), shopper.userId, PATIENT);
       shopper.joinAnsweredAt = performance.now();
       if (joined.status === 410) return;
       shopper.queueToken = joined.body.queueToken as string;
@@ -131,12 +137,12 @@ test('3,000 shoppers through the whole flow, a duplicate storm and a late crowd:
   const late: Shopper[] = Array.from({ length: LATE }, (_, i) => ({ userId: `late-${i}`, admissions: [], purchases: [], bought: null }));
   const lateJoins: number[] = [];
   await inPool(late, 50, async (shopper) => {
-    lateJoins.push((await postJson(`${urlFor(0)}/api/queue`, { userId: shopper.userId })).status);
+    lateJoins.push((await join(urlFor(0), shopper.userId, PATIENT)).status);
   });
   await inPool(late.slice(0, 50), 50, async (shopper) => {
     const { token, expiresAt } = signer.sign(shopper.userId, Date.now());
     shopper.admissions.push({ admissionToken: token, expiresAt });
-    const answer = await purchase(urlFor(1), token);
+    const answer = await purchase(urlFor(1), token, PATIENT);
     shopper.purchases.push({ status: answer.status });
   });
   expect(new Set(lateJoins)).toEqual(new Set([410]));

@@ -1,8 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueStore, SaleDefinition, SaleStore } from '@flashsale/common';
-import { useRedisServer } from '../helpers/redis-server';
-import { saleDefinition, type StoreKind } from '../helpers/sale-harness';
-import { admin, call, eventually, join, lookUp, useSales, type RunningInstance } from '../helpers/waiting-room-harness';
+import {
+  admin,
+  eventually,
+  join,
+  lookUp,
+  purchase,
+  saleDefinition,
+  send,
+  useRedisServer,
+  useSales,
+  type RunningInstance,
+  type StoreKind,
+} from '../kit';
 
 /**
  * Admission on the real clock, with the instances' own loops: the rate (with one instance and
@@ -128,7 +138,7 @@ describe.each<[StoreKind, number]>([
     const bought = await Promise.all(
       admitted.map(async (user) => {
         const answer = await join(url, user);
-        return (await call(`${url}/api/purchase`, 'POST', undefined, answer.body.admissionToken as string)).status;
+        return (await purchase(url, answer.body.admissionToken as string)).status;
       }),
     );
     expect(bought).toEqual([201, 201, 201, 201, 201]);
@@ -151,7 +161,7 @@ describe.each<[StoreKind, number]>([
     // Ann lets her second pass: her slot goes to Bob, and her old token buys nothing.
     await eventually(async () => (await lookUp(url, bob.body.queueToken as string)).body.state === 'admitted', 3_000, "Bob's turn");
     expect((await lookUp(url, ann.body.queueToken as string)).body).toMatchObject({ error: { code: 'not_found' } });
-    const stale = await call(`${url}/api/purchase`, 'POST', undefined, annAdmitted.body.admissionToken as string);
+    const stale = await purchase(url, annAdmitted.body.admissionToken as string);
     expect(stale.body).toMatchObject({ error: { code: 'token_expired' } });
     expect((await join(url, 'ann')).body).toMatchObject({ state: 'waiting', position: 1 });
   }, 20_000);
@@ -169,7 +179,7 @@ describe('with two instances sharing Redis', () => {
     await sleep(1_000);
     const paused = await sampleAdmissions(store, 2_000);
     expect(admittedBetween(paused)).toBe(0);
-    expect((await call(`${url}/api/sale`, 'GET')).body.queue).toMatchObject({ paused: true });
+    expect((await send(`${url}/api/sale`)).body.queue).toMatchObject({ paused: true });
 
     await admin(url, 'PATCH', 'admission', { paused: false, ratePerMinute: 1200 });
     await sleep(1_000);
@@ -246,7 +256,7 @@ test('with a fifo pre-queue, the buyers are exactly the first joiners', async ()
       for (const [userId, token] of tokens) {
         const answer = await lookUp(url, token);
         if (answer.body.state !== 'admitted') continue;
-        const bought = await call(`${url}/api/purchase`, 'POST', undefined, answer.body.admissionToken as string);
+        const bought = await purchase(url, answer.body.admissionToken as string);
         if (bought.status === 201) buyers.push(userId);
       }
       return buyers.length === 5;

@@ -1,7 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { useRedisServer } from '../helpers/redis-server';
-import { saleDefinition, type StoreKind } from '../helpers/sale-harness';
-import { admin, eventually, inPool, join, openSocket, useSales, type ShopperSocket } from '../helpers/waiting-room-harness';
+import {
+  admin,
+  eventually,
+  inPool,
+  join,
+  openSocket,
+  saleDefinition,
+  useRedisServer,
+  useSales,
+  type ShopperSocket,
+  type StoreKind,
+} from '../kit';
 
 /**
  * SPEC, queue:position: `etaSeconds` is within 20 % of the wait that follows whenever the line

@@ -1,8 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueStore, SaleStore } from '@flashsale/common';
-import { useRedisServer } from '../helpers/redis-server';
-import { saleDefinition, type StoreKind } from '../helpers/sale-harness';
-import { call, eventually, join, openSocket, useSales, type ShopperSocket } from '../helpers/waiting-room-harness';
+import {
+  eventually,
+  join,
+  leave,
+  openSocket,
+  purchase,
+  saleDefinition,
+  useRedisServer,
+  useSales,
+  type ShopperSocket,
+  type StoreKind,
+} from '../kit';
 
 /**
  * Live pushes over real Socket.IO connections: the memory store with one instance, and Redis
@@ -62,7 +71,7 @@ test('a socket hears its position at once on connect, and the new one when the l
   await eventually(() => events.length === 1, 2_000, 'the position at connect');
   expect(events[0]).toEqual({ position: 2, etaSeconds: expect.any(Number), waiting: 2 });
 
-  await call(`${url}/api/queue/me`, 'DELETE', undefined, ann.body.queueToken as string);
+  await leave(url, ann.body.queueToken as string);
   await eventually(() => events.length === 2, 1_500, 'the new position');
   expect(events[1]).toMatchObject({ position: 1 });
 });
@@ -90,7 +99,7 @@ describe.each<[StoreKind, number]>([
           heard.push(listen(socket, userId));
           socket.on('queue:admitted', ({ admissionToken }) => {
             purchases.push(
-              call(`${url}/api/purchase`, 'POST', undefined, admissionToken).then((answer) => {
+              purchase(url, admissionToken).then((answer) => {
                 if (answer.status === 201) lastSaleAt = Date.now();
                 return answer.status;
               }),

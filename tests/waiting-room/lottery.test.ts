@@ -4,19 +4,20 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { drawOrder, lotteryCommitment, verifyLottery, type LotteryAnswer, type SaleAnswer } from '@flashsale/common';
 import { checkPublishedLottery } from '../../scripts/verify-lottery';
-import { useRedisServer } from '../helpers/redis-server';
-import { saleDefinition, type StoreKind } from '../helpers/sale-harness';
 import {
   admin,
-  call,
   eventually,
   join,
   lookUp,
   openSocket,
+  saleDefinition,
+  send,
+  useRedisServer,
   useSales,
   type RunningInstance,
   type ShopperSocket,
-} from '../helpers/waiting-room-harness';
+  type StoreKind,
+} from '../kit';
 
 /**
  * The random pre-queue as shoppers and the public see it (SPEC: POST /api/queue, queue:position,
@@ -55,9 +56,9 @@ describe.each<[StoreKind, number]>([
     });
     const instanceUrl = (i: number) => (instances[i % instances.length] as RunningInstance).url;
 
-    const opened = (await call(`${url}/api/sale`, 'GET')).body as unknown as SaleAnswer;
+    const opened = (await send(`${url}/api/sale`)).body as unknown as SaleAnswer;
     expect(opened.lottery).toEqual({ order: 'random', commitment: expect.stringMatching(HEX(64)) as unknown });
-    const before = (await call(`${url}/api/sale/lottery`, 'GET')).body as unknown as LotteryAnswer;
+    const before = (await send(`${url}/api/sale/lottery`)).body as unknown as LotteryAnswer;
     expect(before).toMatchObject({ order: 'random', commitment: opened.lottery.commitment, seed: null, tickets: null });
     // The draw happens while admission is paused, so every drawn position can be seen whole.
     await admin(url, 'PATCH', 'admission', { paused: true });
@@ -98,7 +99,7 @@ describe.each<[StoreKind, number]>([
 
     // The draw: every socket hears its number, which is the recomputed order's.
     await eventually(() => shoppers.every((shopper) => typeof shopper.positions.at(-1) === 'number'), 6_000, 'the drawn positions');
-    const drawn = (await call(`${url}/api/sale/lottery`, 'GET')).body as unknown as LotteryAnswer;
+    const drawn = (await send(`${url}/api/sale/lottery`)).body as unknown as LotteryAnswer;
     expect(drawn.commitment).toBe(opened.lottery.commitment);
     expect(lotteryCommitment(drawn.seed as string)).toBe(drawn.commitment);
     expect(verifyLottery(drawn)).toEqual({ ok: true, tickets: SHOPPERS });
@@ -106,7 +107,7 @@ describe.each<[StoreKind, number]>([
     const recomputed = drawOrder(drawn.seed as string, [...owner.keys()]).map((ticket) => owner.get(ticket) as Shopper);
     expect(drawn.tickets).toEqual(recomputed.map((shopper) => shopper.ticket));
     for (const [i, shopper] of recomputed.entries()) expect(shopper.positions.at(-1)).toBe(i + 1);
-    expect(((await call(`${url}/api/sale`, 'GET')).body as unknown as SaleAnswer).lottery).toEqual({
+    expect(((await send(`${url}/api/sale`)).body as unknown as SaleAnswer).lottery).toEqual({
       order: 'random',
       commitment: drawn.commitment,
       seed: drawn.seed,

@@ -1,10 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyObject } from 'node:crypto';
 import type { AdminStateAnswer, SaleDefinition } from '@flashsale/common';
-import { saleProcessEnv, startService, WAITING_ROOM_ENTRY, type RunningProcess } from '../helpers/all-in-one';
-import { useRedisServer } from '../helpers/redis-server';
-import { purchase, saleDefinition, testKeys, type StoreKind } from '../helpers/sale-harness';
-import { admin, call, eventually, join, lookUp, openSocket, useSales, type ShopperSocket } from '../helpers/waiting-room-harness';
+import {
+  admin,
+  eventually,
+  join,
+  lookUp,
+  openSocket,
+  purchase,
+  saleDefinition,
+  saleProcessEnv,
+  startService,
+  testKeys,
+  useRedisServer,
+  useSales,
+  WAITING_ROOM_ENTRY,
+  type RunningProcess,
+  type ShopperSocket,
+  type StoreKind,
+} from '../kit';
 
 /**
  * Presence-aware admission with real sockets on the real clock: sockets keep their shoppers
@@ -74,7 +88,7 @@ describe.each<[StoreKind, number]>([
     expect(present.slice(5).every((shopper) => shopper.heard.admittedAt === null)).toBe(true);
     expect(await counters(url)).toMatchObject({ waiting: 15, present: 5, absent: 10, passedOver: 10, activeAdmissions: 5 });
     // They kept their places: the first absent one is still first in line.
-    const first = await call(`${url}/api/queue`, 'POST', { userId: 'gone-0' });
+    const first = await join(url, 'gone-0');
     expect(first.body).toMatchObject({ state: 'waiting', position: 1 });
   }, 20_000);
 

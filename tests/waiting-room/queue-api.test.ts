@@ -1,9 +1,22 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { InitialAdmission, SaleDefinition } from '@flashsale/common';
-import { useRedisServer } from '../helpers/redis-server';
-import { createSaleStore, saleDefinition, type StoreKind } from '../helpers/sale-harness';
-import { admin, ADMIN_TOKEN, call, eventually, join, lookUp, startInstance, type RunningInstance } from '../helpers/waiting-room-harness';
+import {
+  admin,
+  ADMIN_TOKEN,
+  createSaleStore,
+  eventually,
+  join,
+  leave,
+  lookUp,
+  purchase,
+  saleDefinition,
+  send,
+  startInstance,
+  useRedisServer,
+  type RunningInstance,
+  type StoreKind,
+} from '../kit';
 
 /** The queue's HTTP contract, the operator API and the key set, on both stores. */
 const redisServer = useRedisServer();
@@ -61,19 +74,19 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
     const second = await join(url, 'alice@x.com');
     expect(first.body).toMatchObject({ userId: 'alice@x.com', position: 1 });
     expect(second.body).toMatchObject({ userId: 'alice@x.com', position: 1 });
-    expect((await call(`${url}/api/sale`, 'GET')).body.queue).toEqual({ waiting: 1, admissionRatePerMinute: 600, paused: false });
+    expect((await send(`${url}/api/sale`)).body.queue).toEqual({ waiting: 1, admissionRatePerMinute: 600, paused: false });
   });
 
   test.each([[''], ['a b'], ['x'.repeat(65)], [42], [null]])('refuses the userId %j with 400 invalid_user_id', async (userId) => {
     const { url } = await open();
-    const answer = await call(`${url}/api/queue`, 'POST', { userId });
+    const answer = await send(`${url}/api/queue`, { method: 'POST', body: { userId } });
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ error: { code: 'invalid_user_id', message: expect.any(String) } });
   });
 
   test('refuses a body without a userId, and malformed JSON, in the error shape', async () => {
     const { url } = await open();
-    expect((await call(`${url}/api/queue`, 'POST', {})).body).toMatchObject({ error: { code: 'invalid_user_id' } });
+    expect((await send(`${url}/api/queue`, { method: 'POST', body: {} })).body).toMatchObject({ error: { code: 'invalid_user_id' } });
     const malformed = await fetch(`${url}/api/queue`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -93,7 +106,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
     const forged = jwt.sign({ sub: 'ann', sale: 'x' }, 'not-the-secret', { algorithm: 'HS256' });
     const [tampered, missing, wrong] = await Promise.all([
       lookUp(url, `${token.slice(0, -2)}xx`),
-      call(`${url}/api/queue/me`, 'GET'),
+      send(`${url}/api/queue/me`),
       lookUp(url, forged),
     ]);
     for (const answer of [tampered, missing, wrong]) {
@@ -107,7 +120,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
     const ann = await join(url, 'ann');
     await join(url, 'bob');
     await join(url, 'cat');
-    const left = await call(`${url}/api/queue/me`, 'DELETE', undefined, ann.body.queueToken as string);
+    const left = await leave(url, ann.body.queueToken as string);
     expect(left.status).toBe(204);
     expect((await lookUp(url, ann.body.queueToken as string)).body).toMatchObject({ error: { code: 'not_found' } });
     expect((await join(url, 'bob')).body.position).toBe(1);
@@ -142,7 +155,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
       expiresAt: expect.any(Number),
     });
 
-    const { keys } = (await call(`${url}/.well-known/jwks.json`, 'GET')).body as { keys: Array<JsonWebKey & { kid: string; alg: string }> };
+    const { keys } = (await send(`${url}/.well-known/jwks.json`)).body as { keys: Array<JsonWebKey & { kid: string; alg: string }> };
     const token = admitted.body.admissionToken as string;
     const header = jwt.decode(token, { complete: true })?.header;
     const jwk = keys.find((key) => key.kid === header?.kid);
@@ -152,7 +165,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
     expect(claims).toMatchObject({ iss: 'waiting-room', aud: 'checkout', sub: 'ann', sale: sale.saleId, jti: expect.any(String) });
     expect((claims as { exp: number }).exp).toBe(Math.floor((admitted.body.expiresAt as number) / 1000));
 
-    const bought = await call(`${url}/api/purchase`, 'POST', undefined, token);
+    const bought = await purchase(url, token);
     expect(bought.status).toBe(201);
     expect((await lookUp(url, ann.body.queueToken as string)).body).toMatchObject({ state: 'purchased', orderId: bought.body.orderId });
     expect((await join(url, 'ann')).body).toMatchObject({ state: 'purchased', orderId: bought.body.orderId });
@@ -174,11 +187,11 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
     test('refuses a missing or wrong ADMIN_TOKEN with 401 unauthorized', async () => {
       const { url } = await open();
       for (const token of [undefined, 'wrong', `${ADMIN_TOKEN}x`]) {
-        const answer = await call(`${url}/api/admin/state`, 'GET', undefined, token);
+        const answer = await send(`${url}/api/admin/state`, { token });
         expect(answer.status).toBe(401);
         expect(answer.body).toMatchObject({ error: { code: 'unauthorized' } });
       }
-      expect((await call(`${url}/api/admin/admission`, 'PATCH', { paused: true })).status).toBe(401);
+      expect((await send(`${url}/api/admin/admission`, { method: 'PATCH', body: { paused: true } })).status).toBe(401);
     });
 
     test('reports settings and sale-wide counters', async () => {

@@ -1,4 +1,5 @@
-// The waiting room as a package: the object (createWaitingRoom) and the composition that starts it.
+// The waiting room as a package: the object (createWaitingRoom), the composition that starts it, and
+// the queue token (load tests sign their shoppers' tokens as the waiting room does).
 export { createWaitingRoom, type WaitingRoom, type WaitingRoomDeps } from './app';
 export {
   logListening,
@@ -8,3 +9,4 @@ export {
   type InstanceSettings,
   type RunningInstance,
 } from './instance';
+export { createQueueTokens, type QueueTokens } from './domain/queue-token';

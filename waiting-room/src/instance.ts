@@ -17,7 +17,7 @@ import {
   type QueueStore,
   type RedisConnection,
   type RunningServer,
-  type SaleSnapshot,
+  type SaleDefinition,
   type SaleStore,
   type WaitingRoomConfig,
 } from '@flashsale/common';
@@ -32,7 +32,7 @@ export type InstanceSettings = Pick<
 export interface InstanceParts {
   /** The sale's store, initialised (openSale), and the sale as it holds it. */
   store: SaleStore & QueueStore;
-  sale: SaleSnapshot;
+  sale: SaleDefinition;
   settings: InstanceSettings;
   logger: Logger;
   registry: Registry;
@@ -120,7 +120,7 @@ async function openSideConnections(url: string, cluster: boolean, logger: Logger
 }
 
 /** The one line every started process logs (tests and operators find the URL in it). */
-export function logListening(logger: Logger, running: RunningServer, mode: string, settings: InstanceSettings, sale: SaleSnapshot): void {
+export function logListening(logger: Logger, running: RunningServer, mode: string, settings: InstanceSettings, sale: SaleDefinition): void {
   logger.info(
     {
       url: running.url,

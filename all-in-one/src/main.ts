@@ -1,6 +1,5 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { startLedger } from '@flashsale/checkout';
-import { createLogger, loadConfig, runMain, stopOnSignals } from '@flashsale/common';
+import { loadConfig, runMain, stopOnSignals } from '@flashsale/common';
 import { logListening, openSale } from '@flashsale/waiting-room';
 import { startAllInOneInstance } from './instance';
 
@@ -10,10 +9,7 @@ import { startAllInOneInstance } from './instance';
  */
 runMain(async () => {
   const config = loadConfig(process.env, 'all-in-one');
-  const logger = createLogger(config.logLevel);
-  const { store, sale } = await openSale(config, logger);
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const { logger, store, sale, registry } = await openSale(config);
   // The ledger writer runs where DATABASE_URL is set (SPEC).
   const ledger = config.databaseUrl
     ? await startLedger({ databaseUrl: config.databaseUrl, store, saleId: sale.saleId, logger, registry })

@@ -1,6 +1,6 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Express } from 'express';
-import type { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import {
   ADMIN_LOGIN_ATTEMPTS,
   closeAdapterClients,
@@ -8,6 +8,7 @@ import {
   createAdapterClients,
   createFailedAttemptLimit,
   createHttpApp,
+  createLogger,
   createRateLimit,
   createRedisClient,
   createStore,
@@ -47,14 +48,20 @@ export interface RunningInstance extends RunningServer {
   room: WaitingRoom;
 }
 
-/** The configured store, holding this sale (a store that already held it keeps its definition). */
-export async function openSale(config: WaitingRoomConfig | AllInOneConfig, logger: Logger) {
+/**
+ * What a waiting-room process opens first: its logger, the configured store holding this sale (a
+ * store that already held it keeps its definition), and a metrics registry with the process's figures.
+ */
+export async function openSale(config: WaitingRoomConfig | AllInOneConfig) {
+  const logger = createLogger(config.logLevel);
   const store = await createStore(config, logger);
   const sale = await store.initSale(config.sale, config.admission);
   if (sale.startsAt !== config.sale.startsAt || sale.stock !== config.sale.stock) {
     logger.warn({ stored: sale }, 'the store already holds this sale; its stored definition wins over the configuration');
   }
-  return { store, sale };
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return { logger, store, sale, registry };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import type { RedisServer } from '../../tests/kit';
+import { send, type RedisServer } from '../../tests/kit';
 import { startService } from './service';
 
 const SHOPPERS = 200;
@@ -94,15 +94,10 @@ function relativeError(shopper: Shopper, from: number, to: number): number[] {
 const percent = (fraction: number) => (Number.isNaN(fraction) ? '–' : `${fraction >= 0 ? '+' : ''}${(fraction * 100).toFixed(1)} %`);
 
 async function post(url: string, body: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return (await response.json()) as Record<string, unknown>;
+  return (await send(url, { method: 'POST', body })).body;
 }
 
 async function admin(url: string, token: string, change: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${url}/api/admin/admission`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(change),
-  });
-  if (!response.ok) throw new Error(`PATCH /api/admin/admission answered ${response.status}`);
+  const answer = await send(`${url}/api/admin/admission`, { method: 'PATCH', body: change, token });
+  if (answer.status !== 200) throw new Error(`PATCH /api/admin/admission answered ${answer.status}`);
 }

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QueueAdmittedEvent } from '@flashsale/common';
-import { auditSale, RedisServer, type PostgresCluster } from '../../tests/kit';
+import { auditSale, RedisServer, send, type PostgresCluster } from '../../tests/kit';
 import { createQueueTokens } from '@flashsale/waiting-room';
 import { mintTokens } from './mint-tokens';
 import { ARTILLERY_DIR, readPhases, runArtillery } from './perf-artillery';
@@ -201,9 +201,9 @@ function saleSettings(
 /** The service's counters and ledger figures, or null if it does not answer. */
 async function adminState(service: Service): Promise<Record<string, unknown> | null> {
   try {
-    const response = await fetch(`${service.url}/api/admin/state`, { headers: { authorization: `Bearer ${service.adminToken}` } });
-    if (!response.ok) return null;
-    const state = (await response.json()) as { counters?: Record<string, unknown>; ledger?: unknown };
+    const answer = await send(`${service.url}/api/admin/state`, { token: service.adminToken });
+    if (answer.status !== 200) return null;
+    const state = answer.body as { counters?: Record<string, unknown>; ledger?: unknown };
     return { ...state.counters, ...(state.ledger === undefined ? {} : { ledger: state.ledger }) };
   } catch {
     return null;

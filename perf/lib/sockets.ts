@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import type { RedisServer } from '../../tests/kit';
+import { leave, send, type RedisServer } from '../../tests/kit';
 import { cpuShares } from './cpu';
 import { rssKb, startService } from './service';
 import { SocketClients } from './socket-clients';
@@ -89,7 +89,7 @@ async function rounds(url: string, heads: Joined[], clients: SocketClients, sett
   for (const [index, head] of heads.entries()) {
     await clients.arm();
     const t0 = wallNow();
-    const answer = await fetch(`${url}/api/queue/me`, { method: 'DELETE', headers: { authorization: `Bearer ${head.queueToken}` } });
+    const answer = await leave(url, head.queueToken);
     if (answer.status !== 204) throw new Error(`DELETE /api/queue/me answered ${answer.status}`);
     await sleep(Math.max(0, t0 + settings.spacingMs - wallNow()));
     const collected = await clients.collect();
@@ -131,13 +131,9 @@ async function join(url: string, prefix: string, count: number, atOnce: number):
 }
 
 async function joinOne(url: string, userId: string): Promise<Joined> {
-  const answer = await fetch(`${url}/api/queue`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ userId }),
-  });
-  if (answer.status !== 202) throw new Error(`POST /api/queue for ${userId} answered ${answer.status}: ${await answer.text()}`);
-  return (await answer.json()) as Joined;
+  const answer = await send(`${url}/api/queue`, { method: 'POST', body: { userId } });
+  if (answer.status !== 202) throw new Error(`POST /api/queue for ${userId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body as unknown as Joined;
 }
 
 /** Nearest-rank percentile. */

@@ -2,7 +2,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { compile as compileProxyList } from 'proxy-addr';
 import { z } from 'zod';
-import { generateSigningKeys, parsePrivateKey, parsePublicKeys, type SigningKeys } from './tokens/keys';
+import { generateSigningKeys, parseIdentityKey, parsePrivateKey, parsePublicKeys, type SigningKeys } from './tokens/keys';
 
 /** Which process is starting: both services in one, or one service of a split deployment. */
 export type ProcessMode = 'all-in-one' | 'waiting-room' | 'checkout';
@@ -25,6 +25,16 @@ export interface AdmissionSettings {
   overbook: number;
   presenceGraceSeconds: number;
   idleTimeoutSeconds: number;
+  /** The join's proof of work at the start (ALTCHA maxnumber); 0: off. The operator changes it live. */
+  challengeMaxNumber: number;
+}
+
+/** Who may take a place: the cap per network, and the shop's signed identities. */
+export interface JoinPolicy {
+  /** Places one network (IPv4 /24, IPv6 /64) may take in the sale; 0: no cap. */
+  maxPlacesPerNetwork: number;
+  /** The shop's key for identity tokens; null: shoppers name themselves. */
+  identity: { key: KeyObject; issuer: string | null } | null;
 }
 
 /** Variables whose values are never repeated in an error message. */
@@ -45,11 +55,12 @@ interface CommonConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
-/** What the waiting room needs to sign and guard: both secrets and the private key. */
+/** What the waiting room needs to sign and guard: both secrets, the private key, and who may join. */
 interface WaitingRoomSecrets {
   adminToken: string;
   queueTokenSecret: string;
   keys: SigningKeys & { privateKey: KeyObject };
+  join: JoinPolicy;
 }
 
 /** Both services in one process: the embedded store without REDIS_URL, and unset secrets generated. */
@@ -87,6 +98,8 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const DEFAULT_START_DELAY_MS = 60_000;
+/** About 40 s of hashing on a phone: anything above is no longer a queue anyone would wait in. */
+export const MAX_CHALLENGE_NUMBER = 10_000_000;
 const DEFAULT_SALE_LENGTH_MS = 60 * 60_000;
 
 /**
@@ -134,6 +147,11 @@ export function loadConfig<M extends ProcessMode>(env: Env, mode: M, now: number
     ),
     presenceGraceSeconds: parse('PRESENCE_GRACE_SECONDS', positiveCount, 30),
     idleTimeoutSeconds: parse('QUEUE_IDLE_TIMEOUT_SECONDS', positiveCount, 600),
+    challengeMaxNumber: parse(
+      'JOIN_CHALLENGE_MAX_NUMBER',
+      count.max(MAX_CHALLENGE_NUMBER, `must be at most ${MAX_CHALLENGE_NUMBER}`),
+      100_000,
+    ),
   };
 
   const redisUrl = parse<string | null>('REDIS_URL', url(['redis:', 'rediss:']), null);
@@ -150,6 +168,14 @@ export function loadConfig<M extends ProcessMode>(env: Env, mode: M, now: number
   if (mode === 'waiting-room' && adminTokenValue === null) throw new ConfigError('ADMIN_TOKEN', 'is required for the waiting-room service');
 
   const loaded = loadKeys(read, mode);
+  const identityPem = readPem(read, 'IDENTITY_PUBLIC_KEY');
+  const join: JoinPolicy = {
+    maxPlacesPerNetwork: parse('MAX_PLACES_PER_NETWORK', count, 50),
+    identity:
+      identityPem === undefined
+        ? null
+        : { key: withConfigError('IDENTITY_PUBLIC_KEY', () => parseIdentityKey(identityPem)), issuer: read('IDENTITY_ISSUER') ?? null },
+  };
   const common: CommonConfig = {
     sale,
     admission,
@@ -175,6 +201,7 @@ export function loadConfig<M extends ProcessMode>(env: Env, mode: M, now: number
       adminToken: adminTokenValue ?? randomBytes(24).toString('base64url'),
       queueTokenSecret: queueSecretValue ?? randomBytes(32).toString('base64url'),
       keys: { privateKey, publicKeys },
+      join,
     };
     if (mode === 'waiting-room') return { ...common, ...secrets, mode, redisUrl: redisUrl as string };
     const generated = { adminToken: adminTokenValue === null, queueTokenSecret: queueSecretValue === null, keys: loaded.generated };
@@ -189,19 +216,8 @@ export function loadConfig<M extends ProcessMode>(env: Env, mode: M, now: number
  * keys may be given as concatenated PEM blocks, which is how a key rotation overlaps.
  */
 function loadKeys(read: (name: string) => string | undefined, mode: ProcessMode): { keys: SigningKeys; generated: boolean } {
-  const pem = (name: string): string | undefined => {
-    const inline = read(name);
-    const file = read(`${name}_FILE`);
-    if (inline !== undefined && file !== undefined) throw new ConfigError(name, `and ${name}_FILE are both set; set one`);
-    if (file === undefined) return inline;
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      throw new ConfigError(`${name}_FILE`, `names a file that cannot be read (${file})`);
-    }
-  };
-  const privatePem = pem('JWT_PRIVATE_KEY');
-  const publicPem = pem('JWT_PUBLIC_KEY');
+  const privatePem = readPem(read, 'JWT_PRIVATE_KEY');
+  const publicPem = readPem(read, 'JWT_PUBLIC_KEY');
 
   if (privatePem === undefined && publicPem === undefined) {
     if (mode === 'waiting-room')
@@ -218,6 +234,19 @@ function loadKeys(read: (name: string) => string | undefined, mode: ProcessMode)
   const extraPublic = publicPem === undefined ? [] : withConfigError('JWT_PUBLIC_KEY', () => parsePublicKeys(publicPem));
   if (privateKey === null && extraPublic.length === 0) throw new ConfigError('JWT_PUBLIC_KEY', 'holds no public key');
   return { keys: { privateKey, publicKeys: extraPublic }, generated: false };
+}
+
+/** A PEM given inline (NAME) or as a file (NAME_FILE), not both. */
+function readPem(read: (name: string) => string | undefined, name: string): string | undefined {
+  const inline = read(name);
+  const file = read(`${name}_FILE`);
+  if (inline !== undefined && file !== undefined) throw new ConfigError(name, `and ${name}_FILE are both set; set one`);
+  if (file === undefined) return inline;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`${name}_FILE`, `names a file that cannot be read (${file})`);
+  }
 }
 
 function withConfigError<T>(variable: string, load: () => T): T {

@@ -59,7 +59,7 @@ async function admitEveryone(redisUrl: string, saleId: string, halfAbsent: boole
     const now = Date.now();
     await store.initSale(
       { saleId, stock: WAITING, startsAt: now - 1_000, endsAt: now + 3_600_000, queueOpensAt: 0 },
-      { prequeueOrder: 'fifo', ratePerMinute: 60_000_000, maxActive: null, overbook: 1 },
+      { prequeueOrder: 'fifo', ratePerMinute: 60_000_000, maxActive: null, overbook: 1, challengeMaxNumber: 0 },
     );
     await store.updateAdmissionControl({ paused: true });
     const users = Array.from({ length: WAITING }, (_, i) => `shopper-${i}`);

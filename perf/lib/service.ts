@@ -32,6 +32,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       SALE_STARTS_AT: new Date(startsAt).toISOString(),
       SALE_ENDS_AT: new Date(startsAt + HOUR_MS).toISOString(),
       RATE_LIMIT_PER_MINUTE: '0',
+      // Load comes from one address and pays no proof of work, but in the join bench that measures it.
+      MAX_PLACES_PER_NETWORK: '0',
+      JOIN_CHALLENGE_MAX_NUMBER: '0',
       ADMIN_TOKEN: adminToken,
       // 'info', not quieter: the listening line is logged at info; requests are not logged.
       LOG_LEVEL: 'info',

@@ -27,6 +27,7 @@ describe('configuration', () => {
       overbook: 1,
       presenceGraceSeconds: 30,
       idleTimeoutSeconds: 600,
+      challengeMaxNumber: 100_000,
     });
     expect(config).toMatchObject({
       redisUrl: null,
@@ -67,6 +68,8 @@ describe('configuration', () => {
       HOST: '0.0.0.0',
       TRUST_PROXY: '1',
       LOG_LEVEL: 'warn',
+      JOIN_CHALLENGE_MAX_NUMBER: '5000',
+      MAX_PLACES_PER_NETWORK: '3',
     });
     expect(config.sale).toEqual({
       saleId: 'spring',
@@ -83,7 +86,9 @@ describe('configuration', () => {
       overbook: 1.5,
       presenceGraceSeconds: 10,
       idleTimeoutSeconds: 60,
+      challengeMaxNumber: 5_000,
     });
+    expect(config.join).toEqual({ maxPlacesPerNetwork: 3, identity: null });
     expect(config).toMatchObject({
       redisUrl: 'redis://localhost:6380',
       redisCluster: true,
@@ -165,5 +170,28 @@ describe('configuration', () => {
     const next = createPublicKey(generateKey('ec')).export({ type: 'spki', format: 'pem' }).toString();
     const config = load({ REDIS_URL: 'redis://localhost', JWT_PUBLIC_KEY: `${publicPem}\n${next}` }, 'checkout');
     expect(config.keys.publicKeys.map((key) => key.asymmetricKeyType)).toEqual(['rsa', 'ec']);
+  });
+
+  test("reads the shop's identity key, and refuses one that is not a single usable public key", () => {
+    const shop = createPublicKey(generateKey('ec')).export({ type: 'spki', format: 'pem' }).toString();
+    const config = load({ IDENTITY_PUBLIC_KEY: shop, IDENTITY_ISSUER: 'https://shop.example' });
+    expect(config.join.identity?.key.asymmetricKeyType).toBe('ec');
+    expect(config.join.identity?.issuer).toBe('https://shop.example');
+    expect(load({ IDENTITY_PUBLIC_KEY: shop }).join.identity?.issuer).toBeNull();
+    expect(() => load({ IDENTITY_PUBLIC_KEY: 'not a key' })).toThrow(/IDENTITY_PUBLIC_KEY is not a usable key/);
+    expect(() => load({ IDENTITY_PUBLIC_KEY: `${shop}\n${publicPem}` })).toThrow(
+      /IDENTITY_PUBLIC_KEY is not a usable key: give exactly one public key/,
+    );
+    expect(() => load({ IDENTITY_PUBLIC_KEY: shop, IDENTITY_PUBLIC_KEY_FILE: '/x' })).toThrow(/both set/);
+  });
+
+  test('refuses a join challenge or a cap per network that is not a whole number in range', () => {
+    expect(() => load({ JOIN_CHALLENGE_MAX_NUMBER: '-1' })).toThrow(/JOIN_CHALLENGE_MAX_NUMBER must not be negative/);
+    expect(() => load({ JOIN_CHALLENGE_MAX_NUMBER: '20000000' })).toThrow(/JOIN_CHALLENGE_MAX_NUMBER must be at most 10000000/);
+    expect(() => load({ MAX_PLACES_PER_NETWORK: '1.5' })).toThrow(/MAX_PLACES_PER_NETWORK must be a whole number/);
+    expect(load({ JOIN_CHALLENGE_MAX_NUMBER: '0', MAX_PLACES_PER_NETWORK: '0' })).toMatchObject({
+      admission: { challengeMaxNumber: 0 },
+      join: { maxPlacesPerNetwork: 0 },
+    });
   });
 });

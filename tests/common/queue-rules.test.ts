@@ -40,7 +40,7 @@ describe('newPlace', () => {
 });
 
 describe('planAdmission', () => {
-  const control = { ratePerMinute: 600, paused: false, maxActive: null, overbook: 1 };
+  const control = { ratePerMinute: 600, paused: false, maxActive: null, overbook: 1, challengeMaxNumber: 0 };
   const facts: AdmissionFacts = {
     window,
     remaining: 5,

@@ -282,6 +282,9 @@ async function checkAfterStep(model: QueueModel, real: SaleUnderTest): Promise<v
     stock: STOCK,
     remaining: model.remaining,
     outcomes: model.outcomes,
+    // Joins here pass no terms: nothing is refused for a network or a challenge.
+    challengesFailed: 0,
+    placesRefused: 0,
   });
 }
 
@@ -414,7 +417,7 @@ class SetPausedCommand implements QueueCommand {
     // The allowance is settled under the old setting first, so a pause applies from now on.
     refillAllowance(model);
     model.paused = this.paused;
-    const expected: AdmissionControl = { ratePerMinute: RATE_PER_MINUTE, paused: this.paused, ...model.settings };
+    const expected: AdmissionControl = { ratePerMinute: RATE_PER_MINUTE, paused: this.paused, challengeMaxNumber: 0, ...model.settings };
     expect(await real.store.updateAdmissionControl({ paused: this.paused })).toEqual(expected);
     await checkAfterStep(model, real);
   }

@@ -108,6 +108,7 @@ describe.each<StoreKind>(['memory', 'redis', 'redis-cluster'])('the %s queue', (
       paused: true,
       maxActive: null,
       overbook: 1,
+      challengeMaxNumber: 0,
     });
     expect(await runAdmissions(store, clock, 5000)).toEqual([]);
     await store.updateAdmissionControl({ paused: false, ratePerMinute: 1200 });
@@ -120,7 +121,13 @@ describe.each<StoreKind>(['memory', 'redis', 'redis-cluster'])('the %s queue', (
     const { store, clock, sale } = await open({}, null);
     await store.initSale(sale, { ...TEST_ADMISSION, ratePerMinute: 60, maxActive: 4 });
     await store.initSale(sale, { ...TEST_ADMISSION, ratePerMinute: 6000 });
-    expect(await store.getAdmissionControl()).toEqual({ ratePerMinute: 60, paused: false, maxActive: 4, overbook: 1 });
+    expect(await store.getAdmissionControl()).toEqual({
+      ratePerMinute: 60,
+      paused: false,
+      maxActive: 4,
+      overbook: 1,
+      challengeMaxNumber: 0,
+    });
     await joinAll(store, 10);
     expect(await runAdmissions(store, clock, 3_000)).toEqual(['shopper-0', 'shopper-1', 'shopper-2']);
   });

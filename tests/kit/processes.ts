@@ -78,6 +78,9 @@ export function saleProcessEnv(
     QUEUE_OPENS_AT: new Date(sale.queueOpensAt).toISOString(),
     PREQUEUE_ORDER: 'fifo',
     RATE_LIMIT_PER_MINUTE: '0',
+    // Tests join from a few loopback addresses, and pay no proof of work, but where they are about it.
+    MAX_PLACES_PER_NETWORK: '0',
+    JOIN_CHALLENGE_MAX_NUMBER: '0',
     // The process names its URL in its listening line, logged at info.
     LOG_LEVEL: 'info',
     ...extra,

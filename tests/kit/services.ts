@@ -6,6 +6,7 @@ import { createCheckoutApp } from '@flashsale/checkout';
 import {
   createLogger,
   type AdmissionSettings,
+  type JoinPolicy,
   type Clock,
   type InitialAdmission,
   type Logger,
@@ -74,7 +75,7 @@ export interface RunningInstance {
 export async function startInstance(
   store: SaleStore & QueueStore,
   sale: SaleDefinition,
-  options: { settings?: Partial<AdmissionSettings>; redis?: RedisServer; rateLimitPerMinute?: number } = {},
+  options: { settings?: Partial<AdmissionSettings>; redis?: RedisServer; rateLimitPerMinute?: number; join?: Partial<JoinPolicy> } = {},
 ): Promise<RunningInstance> {
   const { privateKey, publicKeys } = testKeys();
   if (!privateKey) throw new Error('the test keys cannot sign');
@@ -86,6 +87,8 @@ export async function startInstance(
       keys: { privateKey, publicKeys },
       queueTokenSecret: QUEUE_TOKEN_SECRET,
       adminToken: ADMIN_TOKEN,
+      // No cap per network but where a test is about it: tests join from one address.
+      join: { maxPlacesPerNetwork: 0, identity: null, ...options.join },
       rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
       trustProxy: false,
       port: 0,

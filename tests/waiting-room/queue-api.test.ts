@@ -210,7 +210,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
       const { url } = await open();
       const changed = await admin(url, 'PATCH', 'admission', { ratePerMinute: 120, paused: true, maxActive: 7, overbook: 1.5 });
       expect(changed.status).toBe(200);
-      expect(changed.body).toEqual({ settings: { ratePerMinute: 120, paused: true, maxActive: 7, overbook: 1.5 } });
+      expect(changed.body).toEqual({ settings: { ratePerMinute: 120, paused: true, maxActive: 7, overbook: 1.5, challengeMaxNumber: 0 } });
 
       // Each bad body also asks for a valid change, which must not happen either.
       const badBodies: unknown[] = [
@@ -220,6 +220,9 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
         { ratePerMinute: 999, maxActive: 1.5 },
         { ratePerMinute: 999, speed: 1 },
         { ratePerMinute: '999' },
+        { ratePerMinute: 999, challengeMaxNumber: -1 },
+        { ratePerMinute: 999, challengeMaxNumber: 2.5 },
+        { ratePerMinute: 999, challengeMaxNumber: 10_000_001 },
         [1],
         'x',
       ];
@@ -228,7 +231,13 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
         expect(refused.status).toBe(400);
         expect(refused.body).toMatchObject({ error: { code: 'bad_request' } });
       }
-      expect((await admin(url, 'GET', 'state')).body.settings).toEqual({ ratePerMinute: 120, paused: true, maxActive: 7, overbook: 1.5 });
+      expect((await admin(url, 'GET', 'state')).body.settings).toEqual({
+        ratePerMinute: 120,
+        paused: true,
+        maxActive: 7,
+        overbook: 1.5,
+        challengeMaxNumber: 0,
+      });
       expect((await admin(url, 'PATCH', 'admission', { maxActive: null })).body).toMatchObject({ settings: { maxActive: null } });
     });
   });

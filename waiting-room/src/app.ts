@@ -4,11 +4,16 @@ import type { Server as HttpServer } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { ServerOptions } from 'socket.io';
-import type { AdmissionSettings, Logger, OrderLog, QueueStore, SaleStore, SaleWindow, SigningKeys } from '@flashsale/common';
+import type { AdmissionSettings, JoinPolicy, Logger, OrderLog, QueueStore, SaleStore, SaleWindow, SigningKeys } from '@flashsale/common';
 import { AdmissionLoop } from './admission/admission-loop';
 import { createAdmissionTokenIssuer } from './admission/admission-tokens';
 import { WaitEstimate } from './domain/eta';
 import { createQueueTokens } from './domain/queue-token';
+import { BlockedNetworks } from './guards/blocked-networks';
+import { createIdentityCheck } from './guards/identity';
+import { createJoinChallenges } from './guards/join-challenge';
+import { createNetworkBar } from './journeys/bar-network';
+import { createJoin } from './journeys/join';
 import { createWhereIStand } from './journeys/where-i-stand';
 import { createGreeting } from './live/greeting';
 import { LiveTicker } from './live/live-ticker';
@@ -29,6 +34,8 @@ export interface WaitingRoomDeps {
   keys: SigningKeys & { privateKey: KeyObject };
   queueTokenSecret: string;
   adminToken: string;
+  /** The cap per network, and the shop's identities. */
+  joinPolicy: JoinPolicy;
   /** The per-IP limit on joins (createRateLimit). */
   joinRateLimit: RequestHandler;
   /** The per-IP limit on failed operator logins (createFailedAttemptLimit). */
@@ -93,6 +100,30 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
     },
     logger,
   });
+  const blocked = new BlockedNetworks({ store, logger });
+  const challenges = createJoinChallenges(deps.queueTokenSecret, deps.saleId);
+  // The operator's cost as of the last tick (within 250 ms of a change), without a store call per join.
+  const challengeMaxNumber = async () => (ticker.latest?.control ?? (await store.getAdmissionControl())).challengeMaxNumber;
+  const join = createJoin({
+    store,
+    whereIStand,
+    challenges,
+    identity: deps.joinPolicy.identity && createIdentityCheck(deps.joinPolicy.identity),
+    blocked,
+    maxPlacesPerNetwork: deps.joinPolicy.maxPlacesPerNetwork,
+    challengeMaxNumber,
+    clock,
+  });
+  const networkBar = createNetworkBar({
+    store,
+    blocked,
+    announceBarred: (userIds) => {
+      for (const userId of userIds) {
+        sockets.stopWaiting(userId);
+        sockets.io.to(shopperRoom(userId)).emit('queue:left', { reason: 'network_blocked' });
+      }
+    },
+  });
   // Read-only, for the operator's ledger figures; opened on first use.
   const ledger: { log: OrderLog | null } = { log: null };
 
@@ -102,6 +133,10 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       mountQueueRoutes(app, {
         store,
         whereIStand,
+        join,
+        challenges,
+        challengeMaxNumber,
+        clock,
         queueTokens,
         etaSeconds,
         queueOpensAt: deps.window.queueOpensAt,
@@ -115,6 +150,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
         attemptLimit: deps.adminAttemptLimit,
         ledgerStats: () => (ledger.log ??= store.orderLog()).stats(),
         adminToken: deps.adminToken,
+        networkBar,
         instance: () => ({
           id: instanceId,
           connectedSockets: sockets.connectedSockets,
@@ -128,10 +164,11 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       admission.start();
       ticker.start();
       presence.start();
+      void blocked.start();
       void ticker.tick();
     },
     async stop() {
-      await Promise.all([admission.stop(), ticker.stop(), presence.stop()]);
+      await Promise.all([admission.stop(), ticker.stop(), presence.stop(), blocked.stop()]);
       // The adapter's Redis clients belong to the caller, who closes them after this.
       sockets.close();
       await ledger.log?.close();

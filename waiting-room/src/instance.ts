@@ -27,7 +27,7 @@ import { createWaitingRoom, type WaitingRoom } from './app';
 /** What an instance reads of its configuration (either mode that runs a waiting room). */
 export type InstanceSettings = Pick<
   WaitingRoomConfig,
-  'admission' | 'keys' | 'queueTokenSecret' | 'adminToken' | 'rateLimitPerMinute' | 'trustProxy' | 'port' | 'host' | 'redisCluster'
+  'admission' | 'keys' | 'queueTokenSecret' | 'adminToken' | 'join' | 'rateLimitPerMinute' | 'trustProxy' | 'port' | 'host' | 'redisCluster'
 > & { redisUrl: string | null };
 
 export interface InstanceParts {
@@ -82,6 +82,7 @@ export async function startWaitingRoomInstance(parts: InstanceParts): Promise<Ru
     keys: settings.keys,
     queueTokenSecret: settings.queueTokenSecret,
     adminToken: settings.adminToken,
+    joinPolicy: settings.join,
     joinRateLimit: createRateLimit({ perMinute: settings.rateLimitPerMinute, redis: limits, name: `join:${sale.saleId}` }),
     adminAttemptLimit: createFailedAttemptLimit({ ...ADMIN_LOGIN_ATTEMPTS, redis: limits, name: `admin-auth:${sale.saleId}` }),
     ...(side && { socketAdapter: createAdapter(side.publisher, side.subscriber) }),

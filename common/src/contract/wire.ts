@@ -42,8 +42,11 @@ export interface ServerToClientEvents {
 }
 
 export interface QueueLeftEvent {
-  /** `idle`: absent for QUEUE_IDLE_TIMEOUT_SECONDS; `not_queued`: no place found at connect. */
-  reason: 'idle' | 'not_queued';
+  /**
+   * `idle`: absent for QUEUE_IDLE_TIMEOUT_SECONDS; `not_queued`: no place found at connect;
+   * `network_blocked`: the operator barred the shopper's network.
+   */
+  reason: 'idle' | 'not_queued' | 'network_blocked';
 }
 
 /** Shoppers only listen. */
@@ -71,6 +74,23 @@ export interface WaitingAnswer {
   drawAt?: string;
   /** The shopper's lottery ticket: random, and never the userId. */
   ticket?: string;
+}
+
+/**
+ * GET /api/queue/challenge: an ALTCHA proof-of-work challenge, or none while the operator has it
+ * off. `challenge` is the SHA-256 hex of `salt` followed by a secret number in [0, maxnumber].
+ */
+export type ChallengeAnswer =
+  { required: false } | { required: true; algorithm: 'SHA-256'; challenge: string; salt: string; maxnumber: number; signature: string };
+
+/** The body of POST /api/queue. */
+export interface JoinRequest {
+  /** Ignored when the shop signs identities (`identityToken`'s `sub` is the userId). */
+  userId?: string;
+  /** base64 of the JSON `{ algorithm, challenge, number, salt, signature }`: the solved challenge. */
+  proof?: string;
+  /** The shop's signed identity token for its logged-in customer (when IDENTITY_PUBLIC_KEY is set). */
+  identityToken?: string;
 }
 
 /** POST /api/queue and GET /api/queue/me. */
@@ -128,6 +148,14 @@ export interface AdmissionSettingsAnswer {
   paused: boolean;
   maxActive: number | null;
   overbook: number;
+  /** The join's proof of work (ALTCHA maxnumber); 0: off. */
+  challengeMaxNumber: number;
+}
+
+/** POST and DELETE /api/admin/blocked-networks. */
+export interface BlockedNetworksAnswer {
+  /** Barred networks, as CIDRs. */
+  blocked: string[];
 }
 
 /** GET /api/admin/state. */
@@ -151,7 +179,13 @@ export interface AdminStateAnswer {
     passedOver: number;
     /** Shoppers who lost their place by the idle timeout, in total. */
     timedOut: number;
+    /** Joins answered challenge_failed. */
+    challengesFailed: number;
+    /** Joins answered too_many_places or network_blocked. */
+    placesRefused: number;
   };
+  /** Who takes places: the busiest networks (IPv4 /24, IPv6 /64) by places taken, and the barred ones. */
+  abuse: { topNetworks: Array<{ network: string; places: number }>; blocked: string[] };
   /** The order ledger, where there is one: rows written, orders not yet written, last commit. */
   ledger?: { written: number; pending: number; lastWriteAt: string | null };
   /** Per-instance figures of the instance that answered. */

@@ -7,6 +7,8 @@ export interface AdmissionControl {
   /** null: as many as the remaining stock allows. */
   maxActive: number | null;
   overbook: number;
+  /** The join's proof of work (ALTCHA maxnumber); 0: off. */
+  challengeMaxNumber: number;
 }
 
 /**

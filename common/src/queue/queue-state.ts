@@ -17,7 +17,11 @@ export type QueueState =
   | { kind: 'not_queued' }
   | { kind: 'queue_not_open' }
   | { kind: 'sold_out' }
-  | { kind: 'sale_ended' };
+  | { kind: 'sale_ended' }
+  /** A new place refused: the network took the most places it may. */
+  | { kind: 'too_many_places' }
+  /** The join's challenge had paid for a join already. */
+  | { kind: 'challenge_spent' };
 
 /**
  * A waiting shopper's place as shoppers are shown it. Pre-queue members score below the band, so
@@ -57,18 +61,27 @@ export function standingOutsideLine(facts: StandingFacts, now: number): QueueSta
   return { kind: 'in_line', admissionExpired: admission !== null };
 }
 
+/** Places a network has taken, and the most it may; max 0: no cap. */
+export interface NetworkPlaces {
+  taken: number;
+  max: number;
+}
+
 /**
- * A new join's place: none before the queue opens; a score in join order (`joinSeq`, the join
- * counter after this join), below the band before the start; and a lottery ticket for a join to a
- * random pre-queue not yet drawn.
+ * A new join's place: none before the queue opens, nor once the network has taken its cap of
+ * places (every place taken counts, so leaving and joining again cannot cycle them); a score in
+ * join order (`joinSeq`, the join counter after this join), below the band before the start; and
+ * a lottery ticket for a join to a random pre-queue not yet drawn.
  */
 export function newPlace(
   joinSeq: number,
   now: number,
   window: SaleWindow & { queueOpensAt: number },
   prequeueSettled: boolean,
-): { kind: 'queue_not_open' } | { kind: 'joined'; score: number; ticketed: boolean } {
+  network: NetworkPlaces | null = null,
+): { kind: 'queue_not_open' } | { kind: 'too_many_places' } | { kind: 'joined'; score: number; ticketed: boolean } {
   if (now < window.queueOpensAt) return { kind: 'queue_not_open' };
+  if (network && network.max > 0 && network.taken >= network.max) return { kind: 'too_many_places' };
   const inPrequeue = now < window.startsAt;
   return { kind: 'joined', score: inPrequeue ? joinSeq : PREQUEUE_BAND + joinSeq, ticketed: inPrequeue && !prequeueSettled };
 }
@@ -114,6 +127,9 @@ export interface SaleCounters {
   remaining: number;
   /** Purchase outcomes decided by the store: code → count. */
   outcomes: Record<string, number>;
+  /** Joins answered challenge_failed, and joins answered too_many_places or network_blocked. */
+  challengesFailed: number;
+  placesRefused: number;
 }
 
 /** A socket report older than this no longer counts: its instance is gone. */

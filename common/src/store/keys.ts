@@ -32,6 +32,14 @@ export function saleKeys(saleId: string) {
     lotteryDraw: `${tag}:lottery-draw`,
     /** Hash: userId → the admission token signed for their current admission. */
     admissionTokens: `${tag}:admission-tokens`,
+    /** Sorted set: network (IPv4 /24, IPv6 /64) → places it has taken in the sale, for the cap. */
+    networks: `${tag}:networks`,
+    /** Hash: userId → the client address their place was taken from, to find a barred network's places. */
+    placeAddresses: `${tag}:place-addresses`,
+    /** Sorted set: join challenges already paid for (their signature) → when they expire anyway. */
+    spentChallenges: `${tag}:spent-challenges`,
+    /** Set: the networks the operator barred, as CIDRs. */
+    blockedNetworks: `${tag}:blocked-networks`,
     /** Hash: the ledger writers' figures (written, lastWriteAt). */
     ledger: `${tag}:ledger`,
     /** Hash: waiting-room instanceId → "sockets|reportedAt", for the sale-wide socket count. */

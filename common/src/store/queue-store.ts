@@ -11,7 +11,7 @@ export interface QueueStore {
    * modes come from the shopper (a join, a look-up, a socket connecting), so a waiting shopper's
    * presence lease is renewed.
    */
-  queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState>;
+  queueState(userId: string, mode: 'join' | 'peek', terms?: JoinTerms): Promise<QueueState>;
   /**
    * Renews the presence leases of these shoppers (those with a socket on the calling instance),
    * in one step; shoppers who no longer wait are skipped. Returns how many were renewed.
@@ -41,6 +41,29 @@ export interface QueueStore {
   queuePositions(userIds: string[]): Promise<number[]>;
   /** This instance holds `sockets` connected sockets (for the sale-wide connectedSockets). */
   reportSockets(instanceId: string, sockets: number): Promise<void>;
+  /** Counts join refusals decided before the store (a proof that failed its check, a barred network). */
+  countRefusals(refusals: { challengesFailed?: number; placesRefused?: number }): Promise<void>;
+  /** The networks that took the most places, most first. */
+  topNetworks(count: number): Promise<Array<{ network: string; places: number }>>;
+  blockedNetworks(): Promise<string[]>;
+  /** Bars or lifts a network (a CIDR, as given); returns the barred networks after. */
+  blockNetwork(cidr: string): Promise<string[]>;
+  unblockNetwork(cidr: string): Promise<string[]>;
+  /** Every place taken and the client address it was taken from, a page at a time ('0' starts and ends). */
+  placeAddresses(cursor: string): Promise<{ cursor: string; places: Array<{ userId: string; address: string }> }>;
+  /** Takes these shoppers out of the line where they still wait (a barred network); returns those taken out. */
+  removeFromLine(userIds: string[]): Promise<string[]>;
+}
+
+/** What a new place must satisfy, checked in the join's one atomic step. */
+export interface JoinTerms {
+  /** The client's address, and its network (IPv4 /24, IPv6 /64), whose places the cap counts. */
+  address: string;
+  network: string;
+  /** Places one network may take in the sale; 0: no cap. */
+  maxPlaces: number;
+  /** The solved challenge this join spends, once across all instances, and when it expires anyway. */
+  challenge: { id: string; expiresAt: number } | null;
 }
 
 /** The settings a sale starts with; the operator changes them live afterwards. */
@@ -49,4 +72,5 @@ export interface InitialAdmission {
   ratePerMinute: number;
   maxActive: number | null;
   overbook: number;
+  challengeMaxNumber: number;
 }

@@ -48,6 +48,13 @@ export function parsePrivateKey(pem: string): KeyObject {
   return key;
 }
 
+/** The shop's key for identity tokens: one PEM public key, RSA (RS256) or EC P-256 (ES256). */
+export function parseIdentityKey(pem: string): KeyObject {
+  const [key, ...more] = parsePublicKeys(pem);
+  if (!key || more.length > 0) throw new Error('give exactly one public key');
+  return key;
+}
+
 /** Accepts one or more concatenated PEM public keys (or certificates). */
 export function parsePublicKeys(pem: string): KeyObject[] {
   const blocks = pem.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [];

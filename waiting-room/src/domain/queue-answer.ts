@@ -1,4 +1,5 @@
 import { HttpError, type QueueAnswer, type WaitingAnswer } from '@flashsale/common';
+import type { JoinRefusal } from '../journeys/join';
 import type { Standing } from '../journeys/where-i-stand';
 
 export interface QueueReply {
@@ -43,5 +44,23 @@ export function queueReply(standing: Standing, context: AnswerContext): QueueRep
       throw new HttpError(403, 'sale_not_started', `The queue opens at ${new Date(context.queueOpensAt).toISOString()}.`);
     case 'not_queued':
       throw new HttpError(404, 'not_found', 'You are not in the queue (your place or admission has lapsed); join again.');
+    case 'too_many_places':
+      throw new HttpError(429, 'too_many_places', 'Your network has taken as many places in this sale as one network may.');
+    case 'challenge_spent':
+      throw new HttpError(400, 'challenge_failed', 'This challenge paid for a join already: fetch a new one.');
   }
+}
+
+const REFUSAL_STATUS: Record<JoinRefusal['code'], number> = {
+  invalid_user_id: 400,
+  challenge_required: 400,
+  challenge_failed: 400,
+  identity_required: 401,
+  invalid_identity: 401,
+  network_blocked: 403,
+};
+
+/** A join refused before the store was asked, in the contract's shape. */
+export function refusalError(refusal: JoinRefusal): HttpError {
+  return new HttpError(REFUSAL_STATUS[refusal.code], refusal.code, refusal.message);
 }

@@ -1,7 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
-import { HttpError, type AdminStateAnswer, type LedgerStats, type QueueStore } from '@flashsale/common';
+import {
+  HttpError,
+  MAX_CHALLENGE_NUMBER,
+  type AdminStateAnswer,
+  type BlockedNetworksAnswer,
+  type LedgerStats,
+  type QueueStore,
+} from '@flashsale/common';
+import { normalizeCidr } from '../guards/networks';
+import type { NetworkBar } from '../journeys/bar-network';
 
 export interface AdminRouteDeps {
   store: QueueStore;
@@ -11,7 +20,11 @@ export interface AdminRouteDeps {
   ledgerStats: () => Promise<LedgerStats | null>;
   adminToken: string;
   instance: () => AdminStateAnswer['instance'];
+  networkBar: NetworkBar;
 }
+
+/** How many of the busiest networks the operator sees. */
+const TOP_NETWORKS = 10;
 
 /** PATCH /api/admin/admission: only these fields, each within sane bounds, or nothing changes. */
 const admissionChange = z
@@ -20,6 +33,7 @@ const admissionChange = z
     paused: z.boolean(),
     maxActive: z.number().int().min(0).max(10_000_000).nullable(),
     overbook: z.number().min(1).max(100),
+    challengeMaxNumber: z.number().int().min(0).max(MAX_CHALLENGE_NUMBER),
   })
   .partial()
   .strict();
@@ -30,7 +44,13 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
   const { attemptLimit } = deps;
 
   app.get('/api/admin/state', attemptLimit, requireOperator, async (_req, res) => {
-    const [control, counters, ledger] = await Promise.all([store.getAdmissionControl(), store.saleCounters(), deps.ledgerStats()]);
+    const [control, counters, ledger, topNetworks, blocked] = await Promise.all([
+      store.getAdmissionControl(),
+      store.saleCounters(),
+      deps.ledgerStats(),
+      store.topNetworks(TOP_NETWORKS),
+      store.blockedNetworks(),
+    ]);
     const answer: AdminStateAnswer = {
       settings: control,
       counters: {
@@ -46,7 +66,10 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
         absent: counters.absent,
         passedOver: counters.passedOver,
         timedOut: counters.timedOut,
+        challengesFailed: counters.challengesFailed,
+        placesRefused: counters.placesRefused,
       },
+      abuse: { topNetworks, blocked },
       instance: deps.instance(),
       serverTime: new Date(counters.now).toISOString(),
       ...(ledger && {
@@ -64,6 +87,23 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
       throw new HttpError(400, 'bad_request', `Invalid admission settings: ${field}: ${issue?.message ?? 'invalid'}. Nothing was changed.`);
     }
     res.json({ settings: await store.updateAdmissionControl(change.data) });
+  });
+
+  app.post('/api/admin/blocked-networks', attemptLimit, requireOperator, async (req, res) => {
+    const body: unknown = req.body;
+    const fields = typeof body === 'object' && body !== null ? Object.keys(body) : [];
+    const cidr = fields.length === 1 && fields[0] === 'network' ? normalizeCidr((body as { network: unknown }).network) : null;
+    if (cidr === null)
+      throw new HttpError(400, 'bad_request', 'Give { "network": "<CIDR>" }, such as 203.0.113.0/24. Nothing was changed.');
+    const answer: BlockedNetworksAnswer = { blocked: await deps.networkBar.bar(cidr) };
+    res.json(answer);
+  });
+
+  app.delete('/api/admin/blocked-networks/:cidr', attemptLimit, requireOperator, async (req, res) => {
+    const cidr = normalizeCidr(req.params.cidr);
+    if (cidr === null) throw new HttpError(400, 'bad_request', 'The path must end in a URL-encoded CIDR, such as 203.0.113.0%2F24.');
+    const answer: BlockedNetworksAnswer = { blocked: await deps.networkBar.lift(cidr) };
+    res.json(answer);
   });
 }
 

@@ -1,12 +1,19 @@
 import type { Express, Request, RequestHandler } from 'express';
-import { HttpError, INVALID_USER_ID_MESSAGE, normalizeUserId, type QueueStore } from '@flashsale/common';
-import { queueReply, type QueueReply } from '../domain/queue-answer';
+import { HttpError, type ChallengeAnswer, type QueueStore } from '@flashsale/common';
+import { queueReply, refusalError, type QueueReply } from '../domain/queue-answer';
 import type { QueueTokens } from '../domain/queue-token';
-import type { WhereIStand } from '../journeys/where-i-stand';
+import type { JoinChallenges } from '../guards/join-challenge';
+import type { JoinResult } from '../journeys/join';
+import type { Standing, WhereIStand } from '../journeys/where-i-stand';
 
 export interface QueueRouteDeps {
   store: QueueStore;
   whereIStand: WhereIStand;
+  join: (body: unknown, address: string) => Promise<JoinResult>;
+  challenges: JoinChallenges;
+  /** The challenge's cost now (0: off), as the operator last set it. */
+  challengeMaxNumber: () => Promise<number>;
+  clock: () => number;
   queueTokens: QueueTokens;
   etaSeconds: (position: number | null) => number;
   queueOpensAt: number;
@@ -21,8 +28,8 @@ const BEARER = /^Bearer +(\S+)\s*$/i;
 export function mountQueueRoutes(app: Express, deps: QueueRouteDeps): void {
   const { store, queueTokens } = deps;
 
-  async function answer(userId: string, mode: 'join' | 'peek'): Promise<QueueReply> {
-    return queueReply(await deps.whereIStand(userId, mode), {
+  function answer(userId: string, standing: Standing): QueueReply {
+    return queueReply(standing, {
       userId,
       queueToken: queueTokens.sign(userId),
       etaSeconds: deps.etaSeconds,
@@ -38,18 +45,23 @@ export function mountQueueRoutes(app: Express, deps: QueueRouteDeps): void {
     return userId;
   }
 
+  app.get('/api/queue/challenge', async (_req, res) => {
+    const maxNumber = await deps.challengeMaxNumber();
+    const challenge: ChallengeAnswer = maxNumber > 0 ? await deps.challenges.issue(maxNumber, deps.clock()) : { required: false };
+    res.set('cache-control', 'no-store').json(challenge);
+  });
+
   app.post('/api/queue', deps.rateLimit, async (req, res) => {
-    const body: unknown = req.body;
-    const raw = typeof body === 'object' && body !== null ? (body as { userId?: unknown }).userId : undefined;
-    const userId = normalizeUserId(raw);
-    if (userId === null) throw new HttpError(400, 'invalid_user_id', INVALID_USER_ID_MESSAGE);
-    const reply = await answer(userId, 'join');
+    const joined = await deps.join(req.body, req.ip ?? '');
+    if ('refused' in joined) throw refusalError(joined.refused);
+    const reply = answer(joined.userId, joined.standing);
     deps.onJoin();
     res.status(reply.status).json(reply.body);
   });
 
   app.get('/api/queue/me', async (req, res) => {
-    const reply = await answer(shopperOf(req), 'peek');
+    const userId = shopperOf(req);
+    const reply = answer(userId, await deps.whereIStand(userId, 'peek'));
     res.status(reply.status).json(reply.body);
   });
 

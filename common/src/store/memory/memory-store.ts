@@ -15,7 +15,7 @@ import {
 import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
 import type { OrderLog } from '../order-log';
 import { MemoryOrderLog, OrderStream } from './memory-order-log';
-import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
+import type { InitialAdmission, JoinTerms, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 
 interface MemorySale {
@@ -54,6 +54,15 @@ interface MemorySale {
   outcomes: Map<string, number>;
   /** instanceId → sockets and when they were reported. */
   socketReports: Map<string, { sockets: number; at: number }>;
+  /** network → places taken, and userId → the address each place was taken from. */
+  networkPlaces: Map<string, number>;
+  placeAddresses: Map<string, string>;
+  /** Join challenges paid for already → when they expire anyway. */
+  spentChallenges: Map<string, number>;
+  blockedNetworks: Set<string>;
+  challengesFailed: number;
+  placesRefused: number;
+  blockedOut: number;
   stream: OrderStream;
 }
 
@@ -87,7 +96,7 @@ export class MemoryStore implements SaleStore, QueueStore {
       joinSeq: 0,
       active: new Map(),
       admissionTokens: new Map(),
-      control: { ratePerMinute: 0, paused: false, maxActive: null, overbook: 1 },
+      control: { ratePerMinute: 0, paused: false, maxActive: null, overbook: 1, challengeMaxNumber: 0 },
       admissionSet: false,
       bucket: { allowance: 0, updatedAt: this.clock() },
       prequeueSettled: false,
@@ -101,12 +110,19 @@ export class MemoryStore implements SaleStore, QueueStore {
       timedOutTotal: 0,
       outcomes: new Map(),
       socketReports: new Map(),
+      networkPlaces: new Map(),
+      placeAddresses: new Map(),
+      spentChallenges: new Map(),
+      blockedNetworks: new Set(),
+      challengesFailed: 0,
+      placesRefused: 0,
+      blockedOut: 0,
       stream: new OrderStream(),
     };
     // As the Redis store's HSETNX: the first waiting room to start sets them, and only once.
     if (admission && !this.sale.admissionSet) {
-      const { ratePerMinute, maxActive, overbook, prequeueOrder } = admission;
-      this.sale.control = { ratePerMinute, paused: false, maxActive, overbook };
+      const { ratePerMinute, maxActive, overbook, prequeueOrder, challengeMaxNumber } = admission;
+      this.sale.control = { ratePerMinute, paused: false, maxActive, overbook, challengeMaxNumber };
       this.sale.admissionSet = true;
       this.sale.bucket = { allowance: 0, updatedAt: this.clock() };
       this.sale.prequeueSettled = prequeueOrder === 'fifo';
@@ -142,9 +158,13 @@ export class MemoryStore implements SaleStore, QueueStore {
     return this.requireSale().orders.get(userId) ?? null;
   }
 
-  async queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState> {
+  async queueState(userId: string, mode: 'join' | 'peek', terms?: JoinTerms): Promise<QueueState> {
     const sale = this.requireSale();
     const now = this.clock();
+    if (terms?.challenge && !this.spendChallenge(sale, terms.challenge, now)) {
+      sale.challengesFailed += 1;
+      return { kind: 'challenge_spent' };
+    }
     const expiresAt = sale.active.get(userId);
     const standing = standingOutsideLine(
       {
@@ -159,8 +179,14 @@ export class MemoryStore implements SaleStore, QueueStore {
     if (standing.admissionExpired) this.expire(sale, [userId]);
     if (!sale.scores.has(userId)) {
       if (mode !== 'join') return { kind: 'not_queued' };
-      const place = newPlace(sale.joinSeq + 1, now, sale.definition, sale.prequeueSettled);
-      if (place.kind === 'queue_not_open') return place;
+      const network = terms ? { taken: sale.networkPlaces.get(terms.network) ?? 0, max: terms.maxPlaces } : null;
+      const place = newPlace(sale.joinSeq + 1, now, sale.definition, sale.prequeueSettled, network);
+      if (place.kind === 'too_many_places') sale.placesRefused += 1;
+      if (place.kind !== 'joined') return place;
+      if (terms) {
+        sale.networkPlaces.set(terms.network, (network?.taken ?? 0) + 1);
+        sale.placeAddresses.set(userId, terms.address);
+      }
       sale.joinSeq += 1;
       sale.scores.set(userId, place.score);
       sale.line.push(userId);
@@ -314,6 +340,8 @@ export class MemoryStore implements SaleStore, QueueStore {
       stock: sale.definition.stock,
       remaining: sale.remaining,
       outcomes: Object.fromEntries(sale.outcomes),
+      challengesFailed: sale.challengesFailed,
+      placesRefused: sale.placesRefused,
     };
   }
 
@@ -324,6 +352,47 @@ export class MemoryStore implements SaleStore, QueueStore {
 
   async reportSockets(instanceId: string, sockets: number): Promise<void> {
     this.requireSale().socketReports.set(instanceId, { sockets, at: this.clock() });
+  }
+
+  async countRefusals(refusals: { challengesFailed?: number; placesRefused?: number }): Promise<void> {
+    const sale = this.requireSale();
+    sale.challengesFailed += refusals.challengesFailed ?? 0;
+    sale.placesRefused += refusals.placesRefused ?? 0;
+  }
+
+  async topNetworks(count: number): Promise<Array<{ network: string; places: number }>> {
+    // As ZREVRANGE: most places first, ties in reverse order of the network's name.
+    return [...this.requireSale().networkPlaces]
+      .sort(([a, placesA], [b, placesB]) => placesB - placesA || (a < b ? 1 : -1))
+      .slice(0, count)
+      .map(([network, places]) => ({ network, places }));
+  }
+
+  async blockedNetworks(): Promise<string[]> {
+    return [...this.requireSale().blockedNetworks].sort();
+  }
+
+  async blockNetwork(cidr: string): Promise<string[]> {
+    this.requireSale().blockedNetworks.add(cidr);
+    return this.blockedNetworks();
+  }
+
+  async unblockNetwork(cidr: string): Promise<string[]> {
+    this.requireSale().blockedNetworks.delete(cidr);
+    return this.blockedNetworks();
+  }
+
+  /** One page holds everything: the embedded sale is small. */
+  async placeAddresses(): Promise<{ cursor: string; places: Array<{ userId: string; address: string }> }> {
+    return { cursor: '0', places: [...this.requireSale().placeAddresses].map(([userId, address]) => ({ userId, address })) };
+  }
+
+  async removeFromLine(userIds: string[]): Promise<string[]> {
+    const sale = this.requireSale();
+    const removed = userIds.filter((userId) => this.leaveLine(sale, userId));
+    sale.departures += removed.length;
+    sale.blockedOut += removed.length;
+    return removed;
   }
 
   /** The embedded twin of the Redis order stream, for a ledger beside the embedded store. */
@@ -341,6 +410,18 @@ export class MemoryStore implements SaleStore, QueueStore {
       sale.admissionTokens.delete(userId);
     }
     sale.expiredTotal += userIds.length;
+  }
+
+  /** Spends a join challenge once, as queueState-12.lua's ZADD NX; false when it was spent before. */
+  private spendChallenge(sale: MemorySale, challenge: { id: string; expiresAt: number }, now: number): boolean {
+    // Spent in about the order they expire: forget from the oldest until one still counts.
+    for (const [id, expiresAt] of sale.spentChallenges) {
+      if (expiresAt > now) break;
+      sale.spentChallenges.delete(id);
+    }
+    if (sale.spentChallenges.has(challenge.id)) return false;
+    sale.spentChallenges.set(challenge.id, challenge.expiresAt);
+    return true;
   }
 
   private giveTicket(sale: MemorySale, userId: string, ticket: string): void {

@@ -13,7 +13,7 @@ import {
   type QueueState,
   type SaleCounters,
 } from '../../queue/queue-state';
-import type { InitialAdmission, PrequeueSettlement, QueueStore } from '../queue-store';
+import type { InitialAdmission, JoinTerms, PrequeueSettlement, QueueStore } from '../queue-store';
 import type { Clock, SaleSnapshot, SaleStore } from '../sale-store';
 import { defineSaleScripts, type SaleScripts } from './scripts';
 import { RedisOrderLog } from './redis-order-log';
@@ -53,7 +53,7 @@ export class RedisStore implements SaleStore, QueueStore {
   async initSale(definition: SaleDefinition, admission: InitialAdmission | null): Promise<SaleSnapshot> {
     if (definition.saleId !== this.saleId) throw new Error(`this store holds sale ${this.saleId}, not ${definition.saleId}`);
     const { saleId, stock, startsAt, endsAt, queueOpensAt } = definition;
-    const { ratePerMinute = '', maxActive = null, overbook = '', prequeueOrder = '' } = admission ?? {};
+    const { ratePerMinute = '', maxActive = null, overbook = '', prequeueOrder = '', challengeMaxNumber = 0 } = admission ?? {};
     // Drawn by whoever sets the sale up; only the first one to get there is kept (HSETNX).
     const { seed, commitment } = drawLotterySeed();
     const reply = await this.call(() =>
@@ -73,6 +73,7 @@ export class RedisStore implements SaleStore, QueueStore {
         prequeueOrder,
         seed,
         commitment,
+        challengeMaxNumber,
       ),
     );
     return parseSnapshot(reply);
@@ -105,8 +106,9 @@ export class RedisStore implements SaleStore, QueueStore {
     return record === null ? null : parseOrderRecord(userId, record);
   }
 
-  async queueState(userId: string, mode: 'join' | 'peek'): Promise<QueueState> {
+  async queueState(userId: string, mode: 'join' | 'peek', terms?: JoinTerms): Promise<QueueState> {
     const { sale, orders, queue, active, admissionTokens, admission, present, presence, tickets } = this.keys;
+    const { networks, placeAddresses, spentChallenges } = this.keys;
     // Drawn for every join, kept by the script only for a new place in a random pre-queue.
     const ticket = mode === 'join' ? newLotteryTicket() : '';
     const reply = await this.call(() =>
@@ -120,12 +122,20 @@ export class RedisStore implements SaleStore, QueueStore {
         present,
         presence,
         tickets,
+        networks,
+        placeAddresses,
+        spentChallenges,
         userId,
         mode,
         PREQUEUE_BAND,
         this.nowArgument(),
         this.presencePolicy.graceMs,
         ticket,
+        terms?.network ?? '',
+        terms?.maxPlaces ?? 0,
+        terms?.address ?? '',
+        terms?.challenge?.id ?? '',
+        terms?.challenge?.expiresAt ?? 0,
       ),
     );
     return parseQueueState(reply, userId);
@@ -208,7 +218,7 @@ export class RedisStore implements SaleStore, QueueStore {
   }
 
   async getAdmissionControl(): Promise<AdmissionControl> {
-    return parseControl(await this.call(() => this.redis.hmget(this.keys.admission, 'ratePerMinute', 'paused', 'maxActive', 'overbook')));
+    return parseControl(await this.call(() => this.redis.hmget(this.keys.admission, ...CONTROL_FIELDS)));
   }
 
   async updateAdmissionControl(change: Partial<AdmissionControl>): Promise<AdmissionControl> {
@@ -217,6 +227,7 @@ export class RedisStore implements SaleStore, QueueStore {
     if (change.paused !== undefined) fields.push('paused', change.paused ? '1' : '0');
     if (change.maxActive !== undefined) fields.push('maxActive', change.maxActive === null ? '' : String(change.maxActive));
     if (change.overbook !== undefined) fields.push('overbook', String(change.overbook));
+    if (change.challengeMaxNumber !== undefined) fields.push('challengeMaxNumber', String(change.challengeMaxNumber));
     return parseControl(
       await this.call(() => this.scripts.updateAdmission(this.keys.admission, this.keys.sale, this.nowArgument(), ...fields)),
     );
@@ -251,6 +262,8 @@ export class RedisStore implements SaleStore, QueueStore {
       remaining,
       stock,
       inDraw,
+      challengesFailed,
+      placesRefused,
       ...codes
     ] = reply.map(String);
     const outcomes: Record<string, number> = {};
@@ -271,6 +284,8 @@ export class RedisStore implements SaleStore, QueueStore {
       remaining: Number(remaining),
       stock: Number(stock),
       outcomes,
+      challengesFailed: Number(challengesFailed),
+      placesRefused: Number(placesRefused),
     };
   }
 
@@ -282,6 +297,50 @@ export class RedisStore implements SaleStore, QueueStore {
 
   async reportSockets(instanceId: string, sockets: number): Promise<void> {
     await this.call(() => this.scripts.reportSockets(this.keys.instances, instanceId, sockets, this.nowArgument()));
+  }
+
+  async countRefusals(refusals: { challengesFailed?: number; placesRefused?: number }): Promise<void> {
+    const counts = Object.entries(refusals).filter(([, count]) => count !== undefined && count > 0);
+    if (counts.length === 0) return;
+    await this.call(() => {
+      const batch = this.redis.multi();
+      for (const [field, count] of counts) batch.hincrby(this.keys.admission, field, count as number);
+      return batch.exec();
+    });
+  }
+
+  async topNetworks(count: number): Promise<Array<{ network: string; places: number }>> {
+    const flat = await this.call(() => this.redis.zrevrange(this.keys.networks, 0, count - 1, 'WITHSCORES'));
+    const top: Array<{ network: string; places: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) top.push({ network: flat[i] as string, places: Number(flat[i + 1]) });
+    return top;
+  }
+
+  async blockedNetworks(): Promise<string[]> {
+    return (await this.call(() => this.redis.smembers(this.keys.blockedNetworks))).sort();
+  }
+
+  async blockNetwork(cidr: string): Promise<string[]> {
+    await this.call(() => this.redis.sadd(this.keys.blockedNetworks, cidr));
+    return this.blockedNetworks();
+  }
+
+  async unblockNetwork(cidr: string): Promise<string[]> {
+    await this.call(() => this.redis.srem(this.keys.blockedNetworks, cidr));
+    return this.blockedNetworks();
+  }
+
+  async placeAddresses(cursor: string): Promise<{ cursor: string; places: Array<{ userId: string; address: string }> }> {
+    const [next, flat] = await this.call(() => this.redis.hscan(this.keys.placeAddresses, cursor, 'COUNT', 1000));
+    const places: Array<{ userId: string; address: string }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) places.push({ userId: flat[i] as string, address: flat[i + 1] as string });
+    return { cursor: next, places };
+  }
+
+  async removeFromLine(userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const { queue, present, presence, admission } = this.keys;
+    return this.call(() => this.scripts.removeFromLine(queue, present, presence, admission, ...userIds));
   }
 
   orderLog(): OrderLog {
@@ -368,17 +427,23 @@ function parseQueueState(reply: string[], userId: string): QueueState {
     case 'queue_not_open':
     case 'sold_out':
     case 'sale_ended':
+    case 'too_many_places':
+    case 'challenge_spent':
       return { kind };
     default:
       throw new Error(`unexpected reply from the queue script: ${String(kind)}`);
   }
 }
 
-function parseControl([ratePerMinute, paused, maxActive, overbook]: Array<string | null>): AdmissionControl {
+/** The admission hash's settings fields, in the order parseControl reads them. */
+const CONTROL_FIELDS = ['ratePerMinute', 'paused', 'maxActive', 'overbook', 'challengeMaxNumber'] as const;
+
+function parseControl([ratePerMinute, paused, maxActive, overbook, challengeMaxNumber]: Array<string | null>): AdmissionControl {
   return {
     ratePerMinute: Number(ratePerMinute),
     paused: paused === '1',
     maxActive: maxActive === null || maxActive === '' ? null : Number(maxActive),
     overbook: Number(overbook),
+    challengeMaxNumber: Number(challengeMaxNumber ?? 0),
   };
 }

@@ -27,6 +27,7 @@ export interface SaleScripts {
     prequeueOrder: string,
     lotterySeed: string,
     lotteryCommitment: string,
+    challengeMaxNumber: number,
   ): Reply;
   readSale(sale: string, now: string): Reply;
   purchase(
@@ -50,13 +51,22 @@ export interface SaleScripts {
     present: string,
     presence: string,
     tickets: string,
+    networks: string,
+    placeAddresses: string,
+    spentChallenges: string,
     userId: string,
     mode: 'join' | 'peek',
     band: number,
     now: string,
     graceMs: number,
     ticket: string,
+    network: string,
+    maxPlaces: number,
+    address: string,
+    challengeId: string,
+    challengeExpiresAt: number,
   ): Reply;
+  removeFromLine(queue: string, present: string, presence: string, admission: string, ...userIds: string[]): Reply;
   renewPresence(queue: string, present: string, presence: string, graceMs: number, now: string, ...userIds: string[]): Promise<number>;
   admit(
     sale: string,

@@ -14,7 +14,7 @@
 
   Returns {now, waiting, present, activeAdmissions, admittedTotal, expiredTotal, departures,
            passedOverTotal, timedOutTotal, connectedSockets, remaining, stock, inDraw,
-           outcome code, count, outcome code, count, ...}
+           challengesFailed, placesRefused, outcome code, count, outcome code, count, ...}
   Errors  NOSALE when the sale has not been initialised
 ]]
 -- @include now
@@ -24,7 +24,8 @@ local sale = redis.call('HGETALL', KEYS[1])
 if #sale == 0 then
   return redis.error_reply('NOSALE the sale has not been initialised')
 end
-local admission = redis.call('HMGET', KEYS[4], 'admittedTotal', 'expiredTotal', 'departures', 'passedOverTotal', 'timedOutTotal', 'prequeueSettled')
+local admission = redis.call('HMGET', KEYS[4], 'admittedTotal', 'expiredTotal', 'departures', 'passedOverTotal', 'timedOutTotal',
+  'prequeueSettled', 'challengesFailed', 'placesRefused')
 local inDraw = 0
 if admission[6] == '0' then inDraw = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. ARGV[3]) end
 
@@ -40,7 +41,7 @@ end
 local reply = {
   tostring(now), redis.call('ZCARD', KEYS[2]), redis.call('ZCOUNT', KEYS[6], '(' .. now, '+inf'),
   redis.call('ZCARD', KEYS[3]), admission[1] or '0', admission[2] or '0', admission[3] or '0',
-  admission[4] or '0', admission[5] or '0', sockets, '', '', inDraw,
+  admission[4] or '0', admission[5] or '0', sockets, '', '', inDraw, admission[7] or '0', admission[8] or '0',
 }
 for i = 1, #sale, 2 do
   if sale[i] == 'remaining' then reply[11] = sale[i + 1]

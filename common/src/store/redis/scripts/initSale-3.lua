@@ -17,6 +17,7 @@
   ARGV[10] pre-queue order: 'random' or 'fifo'
   ARGV[11] lottery seed, secret until the draw (random order only)
   ARGV[12] its commitment, SHA-256 hex
+  ARGV[13] the join challenge's maxnumber (0 = off)
 
   The admission settings and the lottery are set only where unset, so an operator's changes
   survive restarts, and the seed committed to first is the one drawn with.
@@ -36,6 +37,7 @@ if ARGV[7] ~= '' then
   redis.call('HSETNX', KEYS[2], 'paused', '0')
   redis.call('HSETNX', KEYS[2], 'maxActive', ARGV[8])
   redis.call('HSETNX', KEYS[2], 'overbook', ARGV[9])
+  redis.call('HSETNX', KEYS[2], 'challengeMaxNumber', ARGV[13])
   redis.call('HSETNX', KEYS[2], 'prequeueSettled', ARGV[10] == 'fifo' and '1' or '0')
   redis.call('HSETNX', KEYS[2], 'allowance', '0')
   redis.call('HSETNX', KEYS[2], 'updatedAt', tostring(now))

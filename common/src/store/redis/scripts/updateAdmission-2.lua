@@ -5,9 +5,10 @@
   KEYS[1] admission hash
   KEYS[2] sale hash (startsAt: the bucket earns nothing before it)
   ARGV[1] now override, epoch ms (tests only; empty means Redis TIME)
-  ARGV[2..] field, value pairs among ratePerMinute, paused ('1'/'0'), maxActive ('' = none), overbook
+  ARGV[2..] field, value pairs among ratePerMinute, paused ('1'/'0'), maxActive ('' = none), overbook,
+            challengeMaxNumber
 
-  Returns {ratePerMinute, paused, maxActive, overbook}
+  Returns {ratePerMinute, paused, maxActive, overbook, challengeMaxNumber}
 ]]
 -- @include now
 -- @include bucket
@@ -19,4 +20,4 @@ redis.call('HSET', KEYS[1], 'allowance', tostring(refilledAllowance(settings, no
 for i = 2, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
 end
-return redis.call('HMGET', KEYS[1], 'ratePerMinute', 'paused', 'maxActive', 'overbook')
+return redis.call('HMGET', KEYS[1], 'ratePerMinute', 'paused', 'maxActive', 'overbook', 'challengeMaxNumber')

@@ -4,28 +4,38 @@
   A join to a random pre-queue before its draw keeps the lottery ticket the caller drew for it.
   Either mode comes from the shopper themselves, so a waiting shopper's presence lease is renewed.
   An admission that expired unused is cleared here, and a join then goes to the back.
-  The rules are standingOutsideLine() and newPlace() in queue/queue-state.ts, which the embedded
-  store calls; this script is their Redis twin.
+  A join spends its challenge first, once across all instances; a new place counts against its
+  network's cap. The rules are standingOutsideLine() and newPlace() in queue/queue-state.ts,
+  which the embedded store calls; this script is their Redis twin.
 
   KEYS[1] sale hash
   KEYS[2] orders hash
   KEYS[3] queue sorted set
   KEYS[4] active sorted set (admission expiry)
   KEYS[5] admission tokens hash
-  KEYS[6] admission hash (joinSeq, expiredTotal, prequeueSettled)
+  KEYS[6] admission hash (joinSeq, expiredTotal, prequeueSettled; challengesFailed, placesRefused)
   KEYS[7] present sorted set
   KEYS[8] presence sorted set
   KEYS[9] tickets hash
+  KEYS[10] networks sorted set (network -> places taken)
+  KEYS[11] place addresses hash (userId -> client address)
+  KEYS[12] spent challenges sorted set (challenge id -> expiry, epoch ms)
   ARGV[1] userId, normalised
   ARGV[2] mode: 'join' or 'peek'
   ARGV[3] pre-queue band: scores of joins after the start begin here
   ARGV[4] now override, epoch ms (tests only; empty means Redis TIME)
   ARGV[5] presence lease length (the grace), ms
   ARGV[6] a fresh lottery ticket, kept only by a new join to a random pre-queue
+  ARGV[7] the client's network ('' for none: no cap is counted)
+  ARGV[8] most places the network may take (0: no cap)
+  ARGV[9] the client's address
+  ARGV[10] the solved challenge's id, spent by this join ('' for none)
+  ARGV[11] when that challenge expires anyway, epoch ms
 
   Returns {'purchased', orderId, purchasedAt} | {'sold_out'} | {'sale_ended'}
           {'admitted', expiresAt, admissionToken or ''}
           {'waiting', position, waiting, inDraw, ticket or ''} | {'not_queued'} | {'queue_not_open'}
+          {'too_many_places'} | {'challenge_spent'}
           (inDraw: pre-queue shoppers awaiting the draw when this shopper is one of them, else 0;
            waitingState() in queue/queue-state.ts turns this into what the shopper is shown)
   Errors  NOSALE when the sale has not been initialised
@@ -39,6 +49,14 @@ if not sale[1] then
   return redis.error_reply('NOSALE the sale has not been initialised')
 end
 local now = currentTime(ARGV[4])
+
+if ARGV[10] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', now)
+  if redis.call('ZADD', KEYS[12], 'NX', ARGV[11], ARGV[10]) == 0 then
+    redis.call('HINCRBY', KEYS[6], 'challengesFailed', 1)
+    return {'challenge_spent'}
+  end
+end
 
 local order = redis.call('HGET', KEYS[2], userId)
 if order then
@@ -63,6 +81,15 @@ local rank = redis.call('ZRANK', KEYS[3], userId)
 if not rank then
   if ARGV[2] ~= 'join' then return {'not_queued'} end
   if now < tonumber(sale[4]) then return {'queue_not_open'} end
+  local cap = tonumber(ARGV[8])
+  if ARGV[7] ~= '' and cap > 0 and tonumber(redis.call('ZSCORE', KEYS[10], ARGV[7]) or '0') >= cap then
+    redis.call('HINCRBY', KEYS[6], 'placesRefused', 1)
+    return {'too_many_places'}
+  end
+  if ARGV[7] ~= '' then
+    redis.call('ZINCRBY', KEYS[10], 1, ARGV[7])
+    redis.call('HSET', KEYS[11], userId, ARGV[9])
+  end
   local score = redis.call('HINCRBY', KEYS[6], 'joinSeq', 1)
   if now >= tonumber(sale[1]) then
     score = score + tonumber(ARGV[3])

@@ -1,4 +1,5 @@
 import { AdminConsole } from './admin/AdminConsole';
+import type { SessionDeps } from './shopper/session';
 import { ShopperPage } from './shopper/ShopperPage';
 
 /** The server sends the same page for `/` and `/admin`; the path picks the view. */
@@ -6,6 +7,6 @@ export function viewFor(pathname: string): 'admin' | 'shopper' {
   return /^\/admin\/?$/.test(pathname) ? 'admin' : 'shopper';
 }
 
-export function App() {
-  return viewFor(window.location.pathname) === 'admin' ? <AdminConsole /> : <ShopperPage />;
+export function App({ shopperDeps }: { shopperDeps: SessionDeps }) {
+  return viewFor(window.location.pathname) === 'admin' ? <AdminConsole /> : <ShopperPage deps={shopperDeps} />;
 }

@@ -1,16 +1,17 @@
 import '@testing-library/jest-dom';
-import { act, render, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common/contract';
 import { AdminConsole } from '../../client/src/admin/AdminConsole';
 import { AdmissionControls } from '../../client/src/admin/AdmissionControls';
+import { BlockedNetworks } from '../../client/src/admin/BlockedNetworks';
 import { settingsChange } from '../../client/src/admin/settings-form';
 import { headerOf, jsonResponse as json } from './fake-response';
 
 // uPlot draws on a canvas, which jsdom has not got; the chart is not what these tests look at.
 jest.mock('../../client/src/admin/HistoryChart', () => ({ HistoryChart: () => null }));
 
-const SETTINGS: AdmissionSettingsAnswer = { ratePerMinute: 600, paused: false, maxActive: null, overbook: 1 };
+const SETTINGS: AdmissionSettingsAnswer = { ratePerMinute: 600, paused: false, maxActive: null, overbook: 1, challengeMaxNumber: 100_000 };
 
 function stateAnswer(settings = SETTINGS): AdminStateAnswer {
   return {
@@ -28,6 +29,15 @@ function stateAnswer(settings = SETTINGS): AdminStateAnswer {
       absent: 234,
       passedOver: 410,
       timedOut: 12,
+      challengesFailed: 17,
+      placesRefused: 1_250,
+    },
+    abuse: {
+      topNetworks: [
+        { network: '203.0.113.0/24', places: 50 },
+        { network: '2001:db8:1:2::/64', places: 9 },
+      ],
+      blocked: ['198.51.100.0/24'],
     },
     instance: { id: 'wr-1', connectedSockets: 1300, admissionRatePerMinuteMeasured: 598 },
     serverTime: '2030-01-01T12:00:00.000Z',
@@ -42,11 +52,12 @@ beforeEach(() => {
   window.sessionStorage.clear();
 });
 
-function patchCalls(): { url: string; init: RequestInit | undefined; body: unknown }[] {
+function callsWith(method: string): { url: string; init: RequestInit | undefined; body: unknown }[] {
   return fetchMock.mock.calls
-    .filter(([, init]) => init?.method === 'PATCH')
-    .map(([url, init]) => ({ url, init, body: JSON.parse(init?.body as string) as unknown }));
+    .filter(([, init]) => init?.method === method)
+    .map(([url, init]) => ({ url, init, body: typeof init?.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined }));
 }
+const patchCalls = () => callsWith('PATCH');
 
 describe('the admission controls', () => {
   it('send only the changed fields, with the admin token', async () => {
@@ -90,12 +101,102 @@ describe('the admission controls', () => {
     expect(patchCalls()[0]?.body).toEqual({ overbook: 0.5 });
   });
 
+  it('show the challenge cost, and send it alone when only it changed', async () => {
+    fetchMock.mockResolvedValue(json(200, { settings: { ...SETTINGS, challengeMaxNumber: 0 } }));
+    const onChanged = jest.fn();
+    const { rerender } = render(
+      <AdmissionControls adminToken="secret" settings={SETTINGS} onChanged={onChanged} onUnauthorized={jest.fn()} />,
+    );
+    expect(screen.getByTestId('challenge-state')).toHaveTextContent('Joining costs a proof of work of up to 100,000 hashes.');
+    const user = userEvent.setup();
+    await user.clear(screen.getByLabelText(/Challenge cost/));
+    await user.type(screen.getByLabelText(/Challenge cost/), '0');
+    await user.click(screen.getByRole('button', { name: 'Apply' }));
+
+    await waitFor(() => expect(onChanged).toHaveBeenCalledWith({ ...SETTINGS, challengeMaxNumber: 0 }));
+    expect(patchCalls().map((call) => call.body)).toEqual([{ challengeMaxNumber: 0 }]);
+    rerender(
+      <AdmissionControls
+        adminToken="secret"
+        settings={{ ...SETTINGS, challengeMaxNumber: 0 }}
+        onChanged={onChanged}
+        onUnauthorized={jest.fn()}
+      />,
+    );
+    expect(screen.getByTestId('challenge-state')).toHaveTextContent('the challenge is off');
+  });
+
+  it('send nothing when nothing changed', async () => {
+    render(<AdmissionControls adminToken="secret" settings={SETTINGS} onChanged={jest.fn()} onUnauthorized={jest.fn()} />);
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Apply' }));
+    expect(screen.getByTestId('controls-message')).toHaveTextContent('Nothing to change.');
+    expect(patchCalls()).toEqual([]);
+  });
+
   it('turn an emptied max active into null, and refuse words that are not numbers', () => {
-    expect(settingsChange({ ...SETTINGS, maxActive: 10 }, { ratePerMinute: '600', maxActive: '', overbook: '1' })).toEqual({
+    const fields = { ratePerMinute: '600', maxActive: '', overbook: '1', challengeMaxNumber: '100000' };
+    expect(settingsChange({ ...SETTINGS, maxActive: 10 }, fields)).toEqual({
       ok: true,
       change: { maxActive: null },
     });
-    expect(settingsChange(SETTINGS, { ratePerMinute: 'fast', maxActive: '', overbook: '1' })).toMatchObject({ ok: false });
+    expect(settingsChange(SETTINGS, { ...fields, ratePerMinute: 'fast' })).toMatchObject({ ok: false });
+  });
+});
+
+describe('the barred networks', () => {
+  const BLOCKED = ['198.51.100.0/24'];
+
+  it('bar a network with a CIDR, with the admin token, and show the new list', async () => {
+    fetchMock.mockResolvedValue(json(200, { blocked: [...BLOCKED, '203.0.113.0/24'] }));
+    const onChanged = jest.fn();
+    render(<BlockedNetworks adminToken="secret" blocked={BLOCKED} onChanged={onChanged} onUnauthorized={jest.fn()} />);
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Network to bar (CIDR)'), ' 203.0.113.0/24 ');
+    await user.click(screen.getByRole('button', { name: 'Bar network' }));
+
+    await waitFor(() => expect(onChanged).toHaveBeenCalledWith([...BLOCKED, '203.0.113.0/24']));
+    const [call] = callsWith('POST');
+    expect(call?.url).toBe('/api/admin/blocked-networks');
+    expect(call?.body).toEqual({ network: '203.0.113.0/24' });
+    expect(headerOf(call?.init, 'Authorization')).toBe('Bearer secret');
+    expect(screen.getByTestId('networks-message')).toHaveTextContent('203.0.113.0/24 is barred');
+    expect(screen.getByLabelText('Network to bar (CIDR)')).toHaveValue('');
+  });
+
+  it('lift the bar on a network, its CIDR encoded in the path', async () => {
+    fetchMock.mockResolvedValue(json(200, { blocked: [] }));
+    const onChanged = jest.fn();
+    render(<BlockedNetworks adminToken="secret" blocked={BLOCKED} onChanged={onChanged} onUnauthorized={jest.fn()} />);
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Lift the bar on 198.51.100.0/24' }));
+
+    await waitFor(() => expect(onChanged).toHaveBeenCalledWith([]));
+    const [call] = callsWith('DELETE');
+    expect(call?.url).toBe('/api/admin/blocked-networks/198.51.100.0%2F24');
+    expect(headerOf(call?.init, 'Authorization')).toBe('Bearer secret');
+    expect(screen.getByTestId('networks-message')).toHaveTextContent('The bar on 198.51.100.0/24 is lifted.');
+  });
+
+  it("show the server's message for a value that is not a CIDR, and change nothing", async () => {
+    const message = 'network must be a CIDR such as 203.0.113.0/24.';
+    fetchMock.mockResolvedValue(json(400, { error: { code: 'bad_request', message } }));
+    const onChanged = jest.fn();
+    render(<BlockedNetworks adminToken="secret" blocked={[]} onChanged={onChanged} onUnauthorized={jest.fn()} />);
+    expect(screen.getByText('No network is barred.')).toBeInTheDocument();
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Network to bar (CIDR)'), '10.0.0.300/33');
+    await user.click(screen.getByRole('button', { name: 'Bar network' }));
+
+    await waitFor(() => expect(screen.getByTestId('networks-message')).toHaveTextContent(message));
+    expect(screen.getByTestId('networks-message')).toHaveClass('problem');
+    expect(screen.getByLabelText('Network to bar (CIDR)')).toHaveValue('10.0.0.300/33');
+    expect(onChanged).not.toHaveBeenCalled();
+  });
+
+  it('ask for a network before sending an empty one', async () => {
+    render(<BlockedNetworks adminToken="secret" blocked={[]} onChanged={jest.fn()} onUnauthorized={jest.fn()} />);
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Bar network' }));
+    expect(screen.getByTestId('networks-message')).toHaveTextContent('Enter a network to bar');
+    expect(fetchMock).not.toHaveBeenCalled();
   });
 });
 
@@ -130,6 +231,40 @@ describe('the operator console', () => {
         await jest.advanceTimersByTimeAsync(1_000);
       });
       expect(fetchMock.mock.calls.length).toBe(calls + 1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('shows the abuse figures: refusals, the busiest networks and the barred ones', async () => {
+    window.sessionStorage.setItem('flashsale.adminToken', 'secret');
+    fetchMock.mockImplementation(() => Promise.resolve(json(200, stateAnswer())));
+    render(<AdminConsole />);
+    expect(await screen.findByTestId('counter-challengesFailed')).toHaveTextContent('17');
+    expect(screen.getByTestId('counter-placesRefused')).toHaveTextContent('1,250');
+    const table = screen.getByRole('table', { name: 'Busiest networks, by places taken' });
+    const cells = within(table)
+      .getAllByRole('cell')
+      .map((cell) => cell.textContent);
+    expect(cells).toEqual(['203.0.113.0/24', '50', '2001:db8:1:2::/64', '9']);
+    expect(within(screen.getByTestId('blocked-networks')).getByText('198.51.100.0/24')).toBeInTheDocument();
+  });
+
+  it('lists a network it bars at once, before the next poll', async () => {
+    jest.useFakeTimers();
+    try {
+      window.sessionStorage.setItem('flashsale.adminToken', 'secret');
+      fetchMock.mockImplementation((_url, init) =>
+        Promise.resolve(json(200, init?.method === 'POST' ? { blocked: ['198.51.100.0/24', '203.0.113.0/24'] } : stateAnswer())),
+      );
+      render(<AdminConsole />);
+      // The clock stands still, so no poll comes between the bar and the list.
+      const user = userEvent.setup({ advanceTimers: (ms) => jest.advanceTimersByTime(ms) });
+      await user.type(await screen.findByLabelText('Network to bar (CIDR)'), '203.0.113.0/24');
+      await user.click(screen.getByRole('button', { name: 'Bar network' }));
+
+      expect(await within(screen.getByTestId('blocked-networks')).findByText('203.0.113.0/24')).toBeInTheDocument();
+      expect(fetchMock.mock.calls.filter(([url]) => url === '/api/admin/state')).toHaveLength(1);
     } finally {
       jest.useRealTimers();
     }

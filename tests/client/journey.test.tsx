@@ -72,3 +72,37 @@ test('a refused queue token drops the place and shows the form again', () => {
   expect(journey.view.phase).toBe('idle');
   expect(effects).toEqual([{ kind: 'forgetPlace' }]);
 });
+
+test('the proof of work shows while the join is out, and goes with its answer', () => {
+  const joining = run([...opened, { type: 'joinAsked', userId: 'ann', attempt: 0 }]).journey;
+  const checking = run([{ type: 'humanCheckStarted' }], joining);
+  expect(checking.journey.view).toMatchObject({ phase: 'joining', checkingHuman: true });
+  expect(checking.effects).toEqual([]);
+
+  const answered = run([{ type: 'joinAnswered', userId: 'ann', result: waiting, attempt: 0 }], checking.journey);
+  expect(answered.journey.view).toMatchObject({ phase: 'waiting', checkingHuman: false });
+
+  // Work that outlives its join (the sale ended meanwhile, say) shows nothing.
+  const idle = run([...opened, { type: 'humanCheckStarted' }]).journey;
+  expect(idle.view.checkingHuman).toBe(false);
+});
+
+test('a barred network ends the wait: the place is dropped and the line no longer followed', () => {
+  const inLine = run([...opened, { type: 'joinAnswered', userId: 'ann', result: waiting, attempt: 0 }]).journey;
+  const { journey, effects } = run([{ type: 'networkBarred' }], inLine);
+  expect(journey.place).toBeNull();
+  expect(journey.view).toMatchObject({
+    phase: 'idle',
+    outcome: { code: 'error', message: expect.stringMatching(/barred/) },
+    position: null,
+  });
+  expect(effects).toEqual([{ kind: 'forgetPlace' }, { kind: 'stopFollowing' }]);
+});
+
+test('a barred network leaves a purchase under way to decide for itself', () => {
+  const inLine = run([...opened, { type: 'joinAnswered', userId: 'ann', result: waiting, attempt: 0 }]).journey;
+  const buying = run([{ type: 'admitted', admissionToken: 'jwt', expiresAt: 5_000 }], inLine).journey;
+  const { journey, effects } = run([{ type: 'networkBarred' }], buying);
+  expect(journey).toBe(buying);
+  expect(effects).toEqual([]);
+});

@@ -2,9 +2,10 @@
  * The shopper page's stand-ins: an API whose answers each test chooses, and a socket the test
  * pushes events through. (.tsx, as every file of tests/client, for its tsconfig.)
  */
-import type { QueueAnswer, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
+import type { ChallengeAnswer, JoinRequest, QueueAnswer, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { ApiFailure, ApiResult } from '../../client/src/shared/http';
 import type { PurchaseAnswer } from '../../client/src/shopper/answers';
+import type { SolveChallenge } from '../../client/src/shopper/challenge-solver';
 import type { LiveHandlers } from '../../client/src/shopper/live-socket';
 import type { SessionDeps } from '../../client/src/shopper/session';
 import type { ShopperApi } from '../../client/src/shopper/shopper-api';
@@ -45,13 +46,22 @@ export const bought = (orderId: string): ApiResult<PurchaseAnswer> => ({
   body: { status: 'purchased', orderId, userId: 'alice', purchasedAt: new Date().toISOString() },
 });
 
-/** A stand-in API and socket: each test says what the server answers. */
-export function harness(overrides: Partial<ShopperApi> = {}) {
+/** A challenge the server requires, as GET /api/queue/challenge answers it. */
+export const requiredChallenge = (challenge = 'c0ffee'): ApiResult<ChallengeAnswer> => ({
+  ok: true,
+  status: 200,
+  body: { required: true, algorithm: 'SHA-256', challenge, salt: 'salt-1', maxnumber: 100_000, signature: 'sig-1' },
+});
+export const noChallenge: ApiResult<ChallengeAnswer> = { ok: true, status: 200, body: { required: false } };
+
+/** A stand-in API, socket and proof-of-work solver: each test says what the server answers. */
+export function harness(overrides: Partial<ShopperApi> = {}, solveChallenge: SolveChallenge = jest.fn(() => Promise.resolve(42))) {
   const live: { token: string; handlers: LiveHandlers; closed: boolean }[] = [];
   const api = {
     sale: jest.fn(() => Promise.resolve(sale())),
-    join: jest.fn((userId: string) =>
-      Promise.resolve(answer({ state: 'waiting', userId, position: 3, etaSeconds: 120, queueToken: 'qt-1' })),
+    challenge: jest.fn(() => Promise.resolve(noChallenge)),
+    join: jest.fn((request: JoinRequest) =>
+      Promise.resolve(answer({ state: 'waiting', userId: request.userId ?? '', position: 3, etaSeconds: 120, queueToken: 'qt-1' })),
     ),
     me: jest.fn(() => Promise.resolve<ApiResult<QueueAnswer>>(refusal(401, 'invalid_token'))),
     leave: jest.fn(() => Promise.resolve<ApiResult<null>>({ ok: true, status: 204, body: null })),
@@ -60,6 +70,7 @@ export function harness(overrides: Partial<ShopperApi> = {}) {
   };
   const deps: SessionDeps = {
     api,
+    solveChallenge,
     connectLive: (token, handlers) => {
       const connection = { token, handlers, closed: false };
       live.push(connection);

@@ -22,7 +22,7 @@ it('joins, follows the line live, and buys by itself when admitted', async () =>
   await user.click(screen.getByRole('button', { name: 'Buy Now' }));
 
   expect(await screen.findByTestId('queue-position')).toHaveTextContent(/^3$/);
-  expect(api.join).toHaveBeenCalledWith('Alice@x.com');
+  expect(api.join).toHaveBeenCalledWith({ userId: 'Alice@x.com' });
   expect(outcome()).toHaveAttribute('data-outcome', 'waiting');
   expect(screen.getByText(/about 2 minutes/)).toBeInTheDocument();
   expect(JSON.parse(window.localStorage.getItem(PLACE_KEY)!)).toMatchObject({ queueToken: 'qt-1' });
@@ -140,7 +140,7 @@ it('says the place lapsed when the server tells a waiting socket it left the que
   const { deps, socket } = harness({ me });
   render(<ShopperPage deps={deps} />);
   await screen.findByTestId('queue-position');
-  act(() => socket().handlers.left());
+  act(() => socket().handlers.left('idle'));
   expect(await screen.findByText(/Your place in the queue lapsed while you were away/)).toBeInTheDocument();
   expect(screen.getByRole('button', { name: 'Buy Now' })).toBeInTheDocument();
   expect(window.localStorage.getItem(PLACE_KEY)).toBeNull();

@@ -179,6 +179,45 @@ test('the operator pauses and the position stops moving; resumes and it moves ag
   await expectPosition(eve, (position) => position < held, 'the line to move again');
 });
 
+test('with the proof of work on, the page solves it in a worker and joins, and stays responsive while it works', async () => {
+  // About 250,000 hashes on average: a second or more, long enough to watch the page meanwhile.
+  const url = await openSale({ JOIN_CHALLENGE_MAX_NUMBER: '500000', ADMISSION_RATE_PER_MINUTE: '0' });
+  const page = await newPage();
+  await page.goto(url);
+  // Watch the page's own thread from before the click: the longest it was kept from a 10 ms tick,
+  // and whether the shopper was told that the check was running.
+  await page.evaluate(`(() => {
+    const watch = { longestStallMs: 0, told: false };
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      watch.longestStallMs = Math.max(watch.longestStallMs, now - last);
+      last = now;
+      if (document.querySelector('[data-testid="human-check"]')?.textContent) watch.told = true;
+    }, 10);
+    globalThis.watch = watch;
+  })()`);
+  await page.getByLabel('Username or email').fill('solver');
+  const typed = page.getByLabel('Username or email');
+  await page.getByRole('button', { name: 'Buy Now' }).click();
+  await page
+    .getByTestId('human-check')
+    .filter({ hasText: /not a bot/ })
+    .waitFor({ timeout: 5_000 });
+  // While it works, another control answers: the field takes what is typed.
+  if (await typed.isVisible()) {
+    await typed.fill('solver-still-typing');
+    expect(await typed.inputValue()).toBe('solver-still-typing');
+  }
+  await outcome(page).and(page.locator('[data-outcome="waiting"]')).waitFor({ timeout: 60_000 });
+  const watch = await page.evaluate<{ longestStallMs: number; told: boolean }>('globalThis.watch');
+  expect(watch.told).toBe(true);
+  expect(watch.longestStallMs).toBeLessThan(250);
+  expect((await join(url, 'solver')).status).toBe(400);
+  const state = (await send(`${url}/api/admin/state`, { token: ADMIN_TOKEN })).body as { counters: { waiting: number } };
+  expect(state.counters.waiting).toBe(1);
+});
+
 test('a sale that has ended says so', async () => {
   const url = await openSale({ SALE_STARTS_AT: iso(Date.now() - 7_200_000), SALE_ENDS_AT: iso(Date.now() - 3_600_000) });
   const page = await newPage();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import { ADMIN_TOKEN } from './keys';
@@ -55,9 +56,48 @@ export async function send(url: string, options: SendOptions = {}): Promise<Answ
 /** What the named calls below let a caller choose: where the shopper comes from, and the timeout. */
 export type CallOptions = Pick<SendOptions, 'from' | 'timeoutMs'>;
 
+/** What a join may carry beside the name: the solved challenge, the shop's identity token. */
+export interface JoinOptions extends CallOptions {
+  proof?: string;
+  identityToken?: string;
+}
+
 /** POST /api/queue: `userId` joins the line. */
-export const join = (url: string, userId: string, options: CallOptions = {}) =>
-  send(`${url}/api/queue`, { ...options, method: 'POST', body: { userId } });
+export const join = (url: string, userId: string, { proof, identityToken, ...options }: JoinOptions = {}) =>
+  send(`${url}/api/queue`, {
+    ...options,
+    method: 'POST',
+    body: { userId, ...(proof !== undefined && { proof }), ...(identityToken !== undefined && { identityToken }) },
+  });
+
+/** An ALTCHA v1 challenge as GET /api/queue/challenge gives it. */
+export interface Challenge {
+  algorithm: string;
+  challenge: string;
+  salt: string;
+  maxnumber: number;
+  signature: string;
+}
+
+/**
+ * The proof a bot would send: the challenge solved by brute force with node:crypto (as fast as a
+ * script can), as base64 JSON. `number` overrides the solution, for a wrong answer.
+ */
+export function solveChallenge(challenge: Challenge, number?: number): string {
+  let solution = number ?? -1;
+  for (let n = 0; solution < 0 && n <= challenge.maxnumber; n++) {
+    if (createHash('sha256').update(`${challenge.salt}${n}`).digest('hex') === challenge.challenge) solution = n;
+  }
+  if (solution < 0) throw new Error('the challenge has no solution within maxnumber');
+  const { algorithm, salt, signature } = challenge;
+  return Buffer.from(JSON.stringify({ algorithm, challenge: challenge.challenge, number: solution, salt, signature })).toString('base64');
+}
+
+/** GET /api/queue/challenge, solved: the proof the next join pays with, or undefined while the challenge is off. */
+export async function payChallenge(url: string, options: CallOptions = {}): Promise<string | undefined> {
+  const answer = await send(`${url}/api/queue/challenge`, options);
+  return answer.body.required === true ? solveChallenge(answer.body as unknown as Challenge) : undefined;
+}
 
 /** GET /api/queue/me: the place a queue token holds. */
 export const lookUp = (url: string, queueToken: string) => send(`${url}/api/queue/me`, { token: queueToken });

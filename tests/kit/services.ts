@@ -118,6 +118,8 @@ export interface OpenSaleOptions {
   instances?: number;
   admission?: Partial<InitialAdmission>;
   settings?: Partial<AdmissionSettings>;
+  /** The cap per network and the shop's identities (none unless given). */
+  join?: Partial<JoinPolicy>;
 }
 
 /**
@@ -144,6 +146,7 @@ export function useSales(redisServer: () => RedisServer) {
       const instance = await startInstance(store, sale, {
         ...(kind === 'redis' && { redis: redisServer() }),
         settings: options.settings ?? {},
+        ...(options.join && { join: options.join }),
       });
       stores.push(store);
       instances.push(instance);

@@ -1,5 +1,5 @@
 // The waiting room as a package: the object (createWaitingRoom), the composition that starts it, and
-// the queue token (load tests sign their shoppers' tokens as the waiting room does).
+// the queue token and the join challenge (tests and load tests make them as the waiting room does).
 export { createWaitingRoom, type WaitingRoom, type WaitingRoomDeps } from './app';
 export {
   logListening,
@@ -10,3 +10,4 @@ export {
   type RunningInstance,
 } from './instance';
 export { createQueueTokens, type QueueTokens } from './domain/queue-token';
+export { createJoinChallenges, type JoinChallenges } from './guards/join-challenge';

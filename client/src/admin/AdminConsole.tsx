@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common/contract';
+import { AbuseFigures } from './AbuseFigures';
 import { adminFailureMessage, fetchAdminState } from './admin-api';
 import { AdminLogin } from './AdminLogin';
 import { AdmissionControls } from './AdmissionControls';
@@ -62,6 +63,10 @@ export function AdminConsole() {
     setState((old) => (old ? { ...old, settings } : old));
   }
 
+  function showBlocked(blocked: string[]) {
+    setState((old) => (old ? { ...old, abuse: { ...old.abuse, blocked } } : old));
+  }
+
   return (
     <main className="page admin">
       <h1>Operator console</h1>
@@ -87,6 +92,7 @@ export function AdminConsole() {
                 onChanged={showSettings}
                 onUnauthorized={() => signOut(REFUSED)}
               />
+              <AbuseFigures state={state} adminToken={adminToken} onBlockedChanged={showBlocked} onUnauthorized={() => signOut(REFUSED)} />
             </>
           )}
         </>

@@ -1,7 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { AdmissionSettingsAnswer } from '@flashsale/common/contract';
-import { adminFailureMessage, patchAdmission, type AdmissionChange } from './admin-api';
+import { patchAdmission, type AdmissionChange } from './admin-api';
+import { CallStatus } from './CallStatus';
 import { fieldsOf, settingsChange, type SettingsFields } from './settings-form';
+import { useAdminCall } from './use-admin-call';
 
 interface Props {
   adminToken: string;
@@ -11,27 +13,26 @@ interface Props {
   onUnauthorized: () => void;
 }
 
+/** The admission form's fields, in order, with the bounds their inputs offer. */
+const SETTING_FIELDS: { field: keyof SettingsFields; label: string; min: number; step: number }[] = [
+  { field: 'ratePerMinute', label: 'Rate per minute', min: 0, step: 1 },
+  { field: 'maxActive', label: 'Max active admissions (empty for no cap)', min: 0, step: 1 },
+  { field: 'overbook', label: 'Overbook (1 or more)', min: 1, step: 0.1 },
+  { field: 'challengeMaxNumber', label: 'Challenge cost (ALTCHA max number, 0 for off)', min: 0, step: 1000 },
+];
+
 /** Pause / Resume and the admission form. Each sends only what changed. */
 export function AdmissionControls({ adminToken, settings, onChanged, onUnauthorized }: Props) {
   // null until the operator types: until then the fields follow the live settings.
   const [draft, setDraft] = useState<SettingsFields | null>(null);
   const fields = draft ?? fieldsOf(settings);
-  const [message, setMessage] = useState<{ kind: 'problem' | 'done'; text: string } | null>(null);
-  const [sending, setSending] = useState(false);
+  const { sending, message, setMessage, call } = useAdminCall(onUnauthorized);
 
   async function send(change: AdmissionChange, done: string) {
-    setSending(true);
-    const result = await patchAdmission(adminToken, change);
-    setSending(false);
-    if (result.ok) {
-      onChanged(result.body.settings);
-      setDraft(null);
-      setMessage({ kind: 'done', text: done });
-    } else if (result.code === 'unauthorized') {
-      onUnauthorized();
-    } else {
-      setMessage({ kind: 'problem', text: adminFailureMessage(result) });
-    }
+    const answer = await call(() => patchAdmission(adminToken, change), done);
+    if (answer === null) return;
+    onChanged(answer.settings);
+    setDraft(null);
   }
 
   function apply(event: FormEvent) {
@@ -53,6 +54,11 @@ export function AdmissionControls({ adminToken, settings, onChanged, onUnauthori
         Admission is <strong data-testid="admission-state">{settings.paused ? 'paused' : 'running'}</strong> at{' '}
         {settings.ratePerMinute.toLocaleString('en')} per minute.
       </p>
+      <p data-testid="challenge-state">
+        {settings.challengeMaxNumber === 0
+          ? 'Joining costs no proof of work: the challenge is off.'
+          : `Joining costs a proof of work of up to ${settings.challengeMaxNumber.toLocaleString('en')} hashes.`}
+      </p>
       <div className="buttons">
         <button type="button" disabled={sending || settings.paused} onClick={() => void send({ paused: true }, 'Admission paused.')}>
           Pause
@@ -62,22 +68,14 @@ export function AdmissionControls({ adminToken, settings, onChanged, onUnauthori
         </button>
       </div>
       <form className="settings-form" onSubmit={apply} noValidate>
-        <NumberField label="Rate per minute" min={0} step={1} value={fields.ratePerMinute} onChange={(v) => edit('ratePerMinute', v)} />
-        <NumberField
-          label="Max active admissions (empty for no cap)"
-          min={0}
-          step={1}
-          value={fields.maxActive}
-          onChange={(v) => edit('maxActive', v)}
-        />
-        <NumberField label="Overbook (1 or more)" min={1} step={0.1} value={fields.overbook} onChange={(v) => edit('overbook', v)} />
+        {SETTING_FIELDS.map(({ field, label, min, step }) => (
+          <NumberField key={field} label={label} min={min} step={step} value={fields[field]} onChange={(v) => edit(field, v)} />
+        ))}
         <button type="submit" disabled={sending}>
           Apply
         </button>
       </form>
-      <p role="status" aria-live="polite" className={message?.kind === 'problem' ? 'problem' : 'done'} data-testid="controls-message">
-        {message?.text ?? ''}
-      </p>
+      <CallStatus message={message} testId="controls-message" />
     </section>
   );
 }

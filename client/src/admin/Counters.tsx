@@ -1,6 +1,9 @@
 import type { AdminStateAnswer } from '@flashsale/common/contract';
 
-const COUNTERS: [keyof Omit<AdminStateAnswer['counters'], 'outcomes'>, string][] = [
+/** Which counters to show, each with its label. */
+export type CounterLabels = readonly (readonly [keyof Omit<AdminStateAnswer['counters'], 'outcomes'>, string])[];
+
+const COUNTERS: CounterLabels = [
   ['waiting', 'Waiting'],
   ['activeAdmissions', 'Active admissions'],
   ['admittedTotal', 'Admitted (total)'],
@@ -19,14 +22,7 @@ export function Counters({ state }: { state: AdminStateAnswer }) {
   return (
     <section aria-labelledby="counters-heading">
       <h2 id="counters-heading">Live counters</h2>
-      <dl className="counters">
-        {COUNTERS.map(([key, label]) => (
-          <div key={key}>
-            <dt>{label}</dt>
-            <dd data-testid={`counter-${key}`}>{state.counters[key].toLocaleString('en')}</dd>
-          </div>
-        ))}
-      </dl>
+      <CounterGrid counters={state.counters} shown={COUNTERS} />
       {outcomes.length > 0 && (
         <p className="muted">
           Purchase outcomes: {outcomes.map(([code, count]) => `${code.replace(/_/g, ' ')} ${(count ?? 0).toLocaleString('en')}`).join(', ')}
@@ -38,5 +34,19 @@ export function Counters({ state }: { state: AdminStateAnswer }) {
         admissions/min.
       </p>
     </section>
+  );
+}
+
+/** Counters as labelled figures, each in data-testid="counter-<key>". */
+export function CounterGrid({ counters, shown }: { counters: AdminStateAnswer['counters']; shown: CounterLabels }) {
+  return (
+    <dl className="counters">
+      {shown.map(([key, label]) => (
+        <div key={key}>
+          <dt>{label}</dt>
+          <dd data-testid={`counter-${key}`}>{counters[key].toLocaleString('en')}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }

@@ -1,4 +1,4 @@
-import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common/contract';
+import type { AdminStateAnswer, AdmissionSettingsAnswer, BlockedNetworksAnswer } from '@flashsale/common/contract';
 import { bearer, requestJson, type ApiResult } from '../shared/http';
 
 export type AdmissionChange = Partial<AdmissionSettingsAnswer>;
@@ -12,6 +12,22 @@ export function patchAdmission(adminToken: string, change: AdmissionChange): Pro
     method: 'PATCH',
     headers: { ...bearer(adminToken), 'Content-Type': 'application/json' },
     body: JSON.stringify(change),
+  });
+}
+
+/** Bars a network (a CIDR): its waiting places leave the queue, and its joins are refused. */
+export function barNetwork(adminToken: string, network: string): Promise<ApiResult<BlockedNetworksAnswer>> {
+  return requestJson<BlockedNetworksAnswer>('/api/admin/blocked-networks', {
+    method: 'POST',
+    headers: { ...bearer(adminToken), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ network }),
+  });
+}
+
+export function liftNetwork(adminToken: string, network: string): Promise<ApiResult<BlockedNetworksAnswer>> {
+  return requestJson<BlockedNetworksAnswer>(`/api/admin/blocked-networks/${encodeURIComponent(network)}`, {
+    method: 'DELETE',
+    headers: bearer(adminToken),
   });
 }
 

@@ -7,6 +7,8 @@ export interface SettingsFields {
   /** Empty means no cap. */
   maxActive: string;
   overbook: string;
+  /** The join's proof of work (ALTCHA maxnumber); 0 turns it off. */
+  challengeMaxNumber: string;
 }
 
 export function fieldsOf(settings: AdmissionSettingsAnswer): SettingsFields {
@@ -14,6 +16,7 @@ export function fieldsOf(settings: AdmissionSettingsAnswer): SettingsFields {
     ratePerMinute: String(settings.ratePerMinute),
     maxActive: settings.maxActive === null ? '' : String(settings.maxActive),
     overbook: String(settings.overbook),
+    challengeMaxNumber: String(settings.challengeMaxNumber),
   };
 }
 
@@ -37,6 +40,10 @@ export function settingsChange(current: AdmissionSettingsAnswer, fields: Setting
   const overbook = parseNumber(fields.overbook);
   if (overbook === null) return { ok: false, problem: 'Overbook must be a number (1 or more).' };
   if (overbook !== current.overbook) change.overbook = overbook;
+
+  const challengeMaxNumber = parseNumber(fields.challengeMaxNumber);
+  if (challengeMaxNumber === null) return { ok: false, problem: 'Challenge cost must be a number (0 turns the challenge off).' };
+  if (challengeMaxNumber !== current.challengeMaxNumber) change.challengeMaxNumber = challengeMaxNumber;
   return { ok: true, change };
 }
 

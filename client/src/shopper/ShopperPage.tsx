@@ -1,18 +1,17 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { InTheDraw } from './InTheDraw';
-import { connectLive } from './live-socket';
 import { LotteryTicket } from './LotteryTicket';
 import { OutcomeStatus } from './OutcomeStatus';
 import { QueuePosition } from './QueuePosition';
 import { SaleSummary } from './SaleSummary';
 import type { SessionDeps } from './session';
-import { httpShopperApi } from './shopper-api';
 import { useShopperSession } from './use-shopper-session';
 import { USER_ID_RULE } from './answers';
 
-const liveDeps: SessionDeps = { api: httpShopperApi, connectLive };
+const CHECKING_HUMAN = 'Checking you are a person, not a bot… this takes a second or two.';
 
-export function ShopperPage({ deps = liveDeps }: { deps?: SessionDeps }) {
+/** The shopper page; `deps` are the live API, socket and proof-of-work worker (main.tsx), or a test's stand-ins. */
+export function ShopperPage({ deps }: { deps: SessionDeps }) {
   const { view, session } = useShopperSession(deps);
   const [userId, setUserId] = useState('');
   const inputId = useId();
@@ -77,6 +76,10 @@ export function ShopperPage({ deps = liveDeps }: { deps?: SessionDeps }) {
             Buy Now
           </button>
           {view.sale?.status === 'sold_out' && <p className="field-hint">Bought earlier? Enter the same name to see your order.</p>}
+          {/* Always in the document, so that the words are announced when they come. */}
+          <p className="human-check" aria-live="polite" data-testid="human-check">
+            {view.checkingHuman ? CHECKING_HUMAN : ''}
+          </p>
         </form>
       )}
 

@@ -27,6 +27,21 @@ export const INVALID_USER_ID_MESSAGE = 'Please enter a valid username or email.'
 /** What a valid userId looks like, in words (the SPEC's Identity rule). */
 export const USER_ID_RULE = 'Use 1 to 64 letters, digits or the characters . _ @ + - with no spaces.';
 
+/** Said when the operator bars the network of a shopper waiting in line. */
+export const NETWORK_BARRED_FROM_LINE = 'Your network has been barred from this sale, so your place in the queue was given up.';
+
+const CHECK_FAILED = 'We could not check that you are a person, not a bot. Please try again.';
+
+/** The join's refusals that only the shopper (or their shop) can do something about, in their words. */
+const JOIN_REFUSALS = {
+  challenge_required: CHECK_FAILED,
+  challenge_failed: CHECK_FAILED,
+  identity_required: 'Please sign in at the shop first, then come back to the sale from there.',
+  invalid_identity: 'Your sign-in at the shop has expired. Please sign in again there, then come back to the sale.',
+  too_many_places: 'Too many places in this sale have already been taken from your network, so it cannot take any more.',
+  network_blocked: 'Your network has been barred from this sale, so you cannot join its queue.',
+} as const;
+
 export interface QueueContext {
   /** `join`: POST /api/queue from the form; `resume`: GET /api/queue/me with a stored token. */
   via: 'join' | 'resume';
@@ -73,6 +88,13 @@ function queueRefusal(failure: ApiFailure, context: QueueContext): NextStep {
     case 'sold_out':
     case 'sale_ended':
       return { kind: 'show', outcome: { code: failure.code }, forget: false };
+    case 'challenge_required':
+    case 'challenge_failed':
+    case 'identity_required':
+    case 'invalid_identity':
+    case 'too_many_places':
+    case 'network_blocked':
+      return { kind: 'show', outcome: { code: 'error', message: JOIN_REFUSALS[failure.code] }, forget: false };
     case 'invalid_token':
     case 'missing_token':
       return { kind: 'show', outcome: null, forget: true };

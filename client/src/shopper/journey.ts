@@ -1,6 +1,6 @@
 import type { QueueAnswer, QueuePositionEvent, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { ApiResult } from '../shared/http';
-import { queueStep, type NextStep } from './answers';
+import { NETWORK_BARRED_FROM_LINE, queueStep, type NextStep } from './answers';
 import { JourneyTurn, type Journey, type JourneyEffect } from './journey-turn';
 import { admit, follow, saleClosed, settleIdle, takeSale, takeSaleStatus } from './journey-steps';
 import type { StoredPlace } from './place-storage';
@@ -19,6 +19,8 @@ export type JourneyEvent =
   | { type: 'noPlaceToResume' }
   /** Buy Now, or its retry after a busy answer. */
   | { type: 'joinAsked'; userId: string; attempt: number }
+  /** The join started its proof of work: a second or two of hashing before it is sent. */
+  | { type: 'humanCheckStarted' }
   | { type: 'joinAnswered'; userId: string; result: ApiResult<QueueAnswer>; attempt: number }
   /** Leave the queue; `result` is null when there was no place to give up on the server. */
   | { type: 'leaveAnswered'; result: ApiResult<null> | null }
@@ -34,6 +36,8 @@ export type JourneyEvent =
   | { type: 'placeRefused' }
   /** The socket came back after a drop, or said the place is gone: pushes may have been missed. */
   | { type: 'placeInDoubt' }
+  /** The socket said the operator barred this shopper's network: the place is gone. */
+  | { type: 'networkBarred' }
   | { type: 'connectionChanged'; connected: boolean };
 
 export interface Transition {
@@ -72,6 +76,9 @@ function take(turn: JourneyTurn, event: JourneyEvent): void {
       return settleIdle(turn, null);
     case 'joinAsked':
       return askToJoin(turn, event.userId.trim(), event.attempt);
+    case 'humanCheckStarted':
+      if (turn.view.phase === 'joining') turn.show({ checkingHuman: true });
+      return;
     case 'joinAnswered':
       return takeJoinAnswer(turn, event);
     case 'leaveAnswered':
@@ -99,6 +106,12 @@ function take(turn: JourneyTurn, event: JourneyEvent): void {
       return;
     case 'placeInDoubt':
       return turn.ask({ kind: 'checkPlace', attempt: 0 });
+    case 'networkBarred':
+      // Only places in line are taken away; a purchase under way decides for itself.
+      if (turn.view.phase !== 'waiting') return;
+      turn.dropPlace();
+      turn.ask({ kind: 'stopFollowing' });
+      return settleIdle(turn, { code: 'error', message: NETWORK_BARRED_FROM_LINE });
     case 'connectionChanged':
       return turn.show({ notice: event.connected || turn.view.phase !== 'waiting' ? null : 'Connection lost. Reconnecting…' });
   }
@@ -111,6 +124,7 @@ function askToJoin(turn: JourneyTurn, userId: string, attempt: number): void {
 }
 
 function takeJoinAnswer(turn: JourneyTurn, { userId, result, attempt }: Extract<JourneyEvent, { type: 'joinAnswered' }>): void {
+  turn.show({ checkingHuman: false });
   if (result.ok) turn.keepPlace({ queueToken: result.body.queueToken, userId: result.body.userId });
   const step = queueStep(result, { via: 'join', admissionLapsed: false });
   if (step.kind !== 'retry') return follow(turn, step, 'join');

@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import type {
   ClientToServerEvents,
   QueueAdmittedEvent,
+  QueueLeftEvent,
   QueuePositionEvent,
   SaleStatusEvent,
   ServerToClientEvents,
@@ -14,8 +15,8 @@ export interface LiveHandlers {
   saleStatus(event: SaleStatusEvent): void;
   soldOut(): void;
   ended(): void;
-  /** The place is gone (a long absence, or found gone at connect). */
-  left(): void;
+  /** The place is gone: a long absence, found gone at connect, or the shopper's network barred. */
+  left(reason: QueueLeftEvent['reason']): void;
   /** The server refused the queue token: the place is gone. */
   rejected(): void;
   /** Connected again after a drop: pushes may have been missed. */
@@ -58,7 +59,7 @@ export const connectLive: ConnectLive = (queueToken, handlers) => {
   socket.on('sale:status', (event) => handlers.saleStatus(event));
   socket.on('sale:sold_out', () => handlers.soldOut());
   socket.on('sale:ended', () => handlers.ended());
-  socket.on('queue:left', () => handlers.left());
+  socket.on('queue:left', (event) => handlers.left(event.reason));
 
   return { close: () => socket.close() };
 };

@@ -74,8 +74,9 @@ export class SaleFeed {
         tell({ type: 'placeRefused' });
       },
       reconnected: () => tell({ type: 'placeInDoubt' }),
-      // The server says the place is gone; a check of the place says why (an admission run out, or absence).
-      left: () => tell({ type: 'placeInDoubt' }),
+      // The server says the place is gone. A barred network is final; otherwise a check of the place
+      // says why (an admission run out, or absence).
+      left: (reason) => tell(reason === 'network_blocked' ? { type: 'networkBarred' } : { type: 'placeInDoubt' }),
       connection: (connected) => {
         if (link === this.link) this.connected = connected;
         tell({ type: 'connectionChanged', connected });

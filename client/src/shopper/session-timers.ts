@@ -8,6 +8,12 @@ const MIN_RETRY_SECONDS = 0.5;
 export class SessionTimers {
   stopped = false;
   private readonly pending = new Set<ReturnType<typeof setTimeout>>();
+  private life = new AbortController();
+
+  /** Aborted when the session stops, so work under way (a proof of work) stops with it. */
+  get signal(): AbortSignal {
+    return this.life.signal;
+  }
 
   later(seconds: number, run: () => void): void {
     const timer = setTimeout(
@@ -27,11 +33,13 @@ export class SessionTimers {
 
   start(): void {
     this.stopped = false;
+    if (this.life.signal.aborted) this.life = new AbortController();
   }
 
   stop(): void {
     this.stopped = true;
     for (const timer of this.pending) clearTimeout(timer);
     this.pending.clear();
+    this.life.abort();
   }
 }

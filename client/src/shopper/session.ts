@@ -1,3 +1,6 @@
+import type { SolveChallenge } from './challenge-solver';
+import { takeIdentityToken } from './identity-token';
+import { attemptJoin } from './join-attempt';
 import { FIRST_JOURNEY, shopperReducer, type Journey, type JourneyEffect, type JourneyEvent } from './journey';
 import type { ConnectLive } from './live-socket';
 import { forgetPlace, loadPlace, savePlace } from './place-storage';
@@ -12,6 +15,8 @@ export type { NumberedPlace, Phase, PlaceInDraw, PositionView, SaleView, Shopper
 export interface SessionDeps {
   api: ShopperApi;
   connectLive: ConnectLive;
+  /** The join's proof of work: in a Web Worker on the page (solverInWorker). */
+  solveChallenge: SolveChallenge;
   storage?: Storage;
   now?: () => number;
 }
@@ -30,6 +35,8 @@ export class ShopperSession {
   private runs = 0;
   private readonly storage: Storage;
   private readonly now: () => number;
+  /** The shop's signed identity for its logged-in customer, sent with every join; null when shoppers name themselves. */
+  private identityToken: string | null = null;
 
   constructor(private readonly deps: SessionDeps) {
     this.storage = deps.storage ?? window.localStorage;
@@ -69,6 +76,8 @@ export class ShopperSession {
   }
 
   private async load(run: number): Promise<void> {
+    // A remount finds the address already cleaned, and the token in storage (or, without storage, here).
+    this.identityToken = takeIdentityToken() ?? this.identityToken;
     const place = loadPlace(this.storage);
     void this.tell({ type: 'pageOpened', place });
     const [sale, me] = await Promise.all([this.deps.api.sale(), place ? this.deps.api.me(place.queueToken) : Promise.resolve(null)]);
@@ -110,8 +119,15 @@ export class ShopperSession {
   }
 
   private async askToJoin(userId: string, attempt: number): Promise<void> {
-    const result = await this.deps.api.join(userId);
-    if (!this.timers.stopped) void this.tell({ type: 'joinAnswered', userId, result, attempt });
+    const { api, solveChallenge } = this.deps;
+    const request = this.identityToken === null ? { userId } : { userId, identityToken: this.identityToken };
+    const result = await attemptJoin(request, {
+      api,
+      solveChallenge,
+      timers: this.timers,
+      onSolving: () => void this.tell({ type: 'humanCheckStarted' }),
+    });
+    if (result && !this.timers.stopped) void this.tell({ type: 'joinAnswered', userId, result, attempt });
   }
 
   /** Where do we stand? After a reconnect, or a busy answer. An answer about a place given up since is dropped. */

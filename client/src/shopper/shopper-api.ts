@@ -1,11 +1,13 @@
-import type { QueueAnswer, SaleAnswer } from '@flashsale/common/contract';
+import type { ChallengeAnswer, JoinRequest, QueueAnswer, SaleAnswer } from '@flashsale/common/contract';
 import { bearer, requestJson, type ApiResult } from '../shared/http';
 import type { PurchaseAnswer } from './answers';
 
 /** The shopper's calls to the API; the session takes them as a dependency, so tests can stand in. */
 export interface ShopperApi {
   sale(): Promise<ApiResult<SaleAnswer>>;
-  join(userId: string): Promise<ApiResult<QueueAnswer>>;
+  /** GET /api/queue/challenge: the proof of work the next join must carry, if any. */
+  challenge(): Promise<ApiResult<ChallengeAnswer>>;
+  join(request: JoinRequest): Promise<ApiResult<QueueAnswer>>;
   me(queueToken: string): Promise<ApiResult<QueueAnswer>>;
   leave(queueToken: string): Promise<ApiResult<null>>;
   purchase(admissionToken: string): Promise<ApiResult<PurchaseAnswer>>;
@@ -13,11 +15,12 @@ export interface ShopperApi {
 
 export const httpShopperApi: ShopperApi = {
   sale: () => requestJson<SaleAnswer>('/api/sale', { cache: 'no-store' }),
-  join: (userId) =>
+  challenge: () => requestJson<ChallengeAnswer>('/api/queue/challenge', { cache: 'no-store' }),
+  join: (request) =>
     requestJson<QueueAnswer>('/api/queue', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ userId }),
+      body: JSON.stringify(request),
     }),
   me: (queueToken) => requestJson<QueueAnswer>('/api/queue/me', { headers: bearer(queueToken), cache: 'no-store' }),
   leave: (queueToken) => requestJson<null>('/api/queue/me', { method: 'DELETE', headers: bearer(queueToken) }),

@@ -41,6 +41,8 @@ export interface ShopperView {
   position: PositionView | null;
   outcome: Outcome | null;
   invalidUserId: boolean;
+  /** The join is proving its work (solving the server's challenge): the page says it is busy. */
+  checkingHuman: boolean;
   /** A passing remark (busy, reconnecting) shown beside the outcome. */
   notice: string | null;
   /** Server time minus this browser's, in ms. */
@@ -57,6 +59,7 @@ export const FIRST_VIEW: ShopperView = {
   position: null,
   outcome: null,
   invalidUserId: false,
+  checkingHuman: false,
   notice: null,
   clockOffsetMs: 0,
   ticket: null,

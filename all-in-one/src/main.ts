@@ -30,4 +30,7 @@ runMain(async () => {
   if (config.generated.adminToken) {
     process.stdout.write(`\nADMIN_TOKEN was not set, so one was generated for this run: ${config.adminToken}\n\n`);
   }
+  if (config.join.identity === null) {
+    process.stdout.write('Shoppers name themselves. To try shop-signed identities: npm run mint-identity (it prints how).\n\n');
+  }
 });

@@ -22,6 +22,8 @@ export function createWaitingRoomMetrics(
     ['flashsale_queue_absent', 'Waiting shoppers absent: passed over until they return (sale-wide).', (c) => c.absent],
     ['flashsale_queue_passed_over', 'Times admission passed over an absent shopper (sale-wide, cumulative).', (c) => c.passedOver],
     ['flashsale_queue_timed_out', 'Shoppers who lost their place by the idle timeout (sale-wide, cumulative).', (c) => c.timedOut],
+    ['flashsale_join_challenges_failed', 'Joins answered challenge_failed (sale-wide, cumulative).', (c) => c.challengesFailed],
+    ['flashsale_join_places_refused', 'Joins answered too_many_places or network_blocked (sale-wide, cumulative).', (c) => c.placesRefused],
   ];
   for (const [name, help, pick] of saleWide) {
     new Gauge({

@@ -5,6 +5,8 @@
  *   the same run, on the same machine, with the same load generator. Absolute figures on a shared
  *   machine mean little. Hello and the figure alternate for several rounds and the median ratio
  *   is reported, so a passing disturbance moves one round, not the result.
+ * - challenge: the join carrying its proof of work, as a ratio to hello; and how many joins a
+ *   second a bot on one core gets when it must solve every challenge at the default cost.
  * - aof: purchase throughput on Redis with `appendfsync always` as a ratio to `everysec`, the two
  *   measured in alternate order in the same run: what fsyncing every write costs.
  * - sockets: thousands of waiting sockets on one instance; how long a change of position takes
@@ -17,7 +19,7 @@
  *   of the purchase script alone (redis-benchmark): where a single shard becomes the limit.
  *
  *   npm run bench                         everything: 3 rounds of 6 s per ratio, 10,000 sockets
- *   npm run bench -- --only join          one part (purchase, join, aof, sockets, presence, estimate or scale; comma-separated for several)
+ *   npm run bench -- --only join          one part (purchase, join, challenge, aof, sockets, presence, estimate or scale; comma-separated for several)
  *   npm run bench -- --rounds 5 --duration 10
  *   npm run bench -- --sockets 2000 --socket-store embedded
  *   npm run bench -- --cpu-prof           also profiles the service of purchase and join (perf/results/) and prints where its CPU went
@@ -27,6 +29,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RedisServer } from '../tests/kit';
 import { benchAof } from './lib/aof';
+import { benchChallenge } from './lib/challenge';
 import { benchEstimate } from './lib/estimate';
 import { benchJoin } from './lib/join';
 import type { LoadSettings } from './lib/load';
@@ -37,7 +40,7 @@ import { benchPurchase } from './lib/purchase';
 import { benchScaling } from './lib/scaling';
 import { benchSockets } from './lib/sockets';
 
-const PARTS = ['purchase', 'join', 'aof', 'sockets', 'presence', 'estimate', 'scale'] as const;
+const PARTS = ['purchase', 'join', 'challenge', 'aof', 'sockets', 'presence', 'estimate', 'scale'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values: options } = parseArgs({
@@ -78,7 +81,9 @@ async function main(): Promise<void> {
 
   const redis = await RedisServer.start({ appendfsync: 'always' });
   const hello =
-    parts.has('purchase') || parts.has('join') ? await startNode('perf/hello-server.js', { listening: /listening (\d+)/ }) : null;
+    parts.has('purchase') || parts.has('join') || parts.has('challenge')
+      ? await startNode('perf/hello-server.js', { listening: /listening (\d+)/ })
+      : null;
   try {
     if (hello && parts.has('purchase')) {
       await benchPurchase(settings, hello, redis, nodeArgs);
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
       await benchJoin(settings, hello, redis, nodeArgs);
       printProfile();
     }
+    if (hello && parts.has('challenge')) await benchChallenge(settings, hello, redis);
     if (parts.has('aof')) await benchAof(settings);
     if (parts.has('sockets')) {
       await benchSockets({

@@ -304,7 +304,7 @@ export class RedisStore implements SaleStore, QueueStore {
     if (counts.length === 0) return;
     await this.call(() => {
       const batch = this.redis.multi();
-      for (const [field, count] of counts) batch.hincrby(this.keys.admission, field, count as number);
+      for (const [field, count] of counts) batch.hincrby(this.keys.admission, field, count);
       return batch.exec();
     });
   }

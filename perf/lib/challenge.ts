@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createJoinChallenges } from '@flashsale/waiting-room';
 import { send, solveChallenge, type Challenge, type RedisServer } from '../../tests/kit';
-import { load, type LoadSettings } from './load';
+import { loadJoins } from './join';
+import type { LoadSettings } from './load';
 import type { Started } from './processes';
 import { median, printRatio, ratioRounds } from './ratio';
 import { startService, type Service } from './service';
@@ -39,16 +40,7 @@ export async function benchChallenge(settings: LoadSettings, hello: Started, red
     let shopper = 0;
     const paid = await ratioRounds('join with proof', settings, hello, async () => ({
       name: 'POST /api/queue with a proof (Redis, AOF always)',
-      result: await load(
-        {
-          url: `${service.url}/api/queue`,
-          method: 'POST',
-          pids: { service: service.pid, redis: redis.pid ?? 0 },
-          headers: { 'content-type': 'application/json' },
-          nextRequest: () => ({ body: JSON.stringify({ userId: `c${shopper}`, proof: proofs[shopper++] }) }),
-        },
-        settings,
-      ),
+      result: await loadJoins(service, redis, settings, () => ({ userId: `c${shopper}`, proof: proofs[shopper++] })),
     }));
     printRatio('join with proof', paid, 0);
     console.log(

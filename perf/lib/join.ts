@@ -1,8 +1,8 @@
 import type { RedisServer } from '../../tests/kit';
-import { load, type LoadSettings } from './load';
+import { load, type LoadSettings, type Measured } from './load';
 import type { Started } from './processes';
 import { printRatio, ratioRounds } from './ratio';
-import { startService } from './service';
+import { startService, type Service } from './service';
 
 const TARGET = 0.8;
 
@@ -17,20 +17,25 @@ export async function benchJoin(settings: LoadSettings, hello: Started, redis: R
   try {
     const rounds = await ratioRounds('join', settings, hello, async () => ({
       name: 'POST /api/queue (Redis, AOF always)',
-      result: await load(
-        {
-          url: `${service.url}/api/queue`,
-          method: 'POST',
-          pids: { service: service.pid, redis: redis.pid ?? 0 },
-          headers: { 'content-type': 'application/json' },
-          nextRequest: () => ({ body: JSON.stringify({ userId: `u${shopper++}` }) }),
-        },
-        settings,
-      ),
+      result: await loadJoins(service, redis, settings, () => ({ userId: `u${shopper++}` })),
     }));
     printRatio('join', rounds, TARGET);
     console.log(`shoppers joined (warm-ups included): ${shopper}`);
   } finally {
     await service.stop();
   }
+}
+
+/** POST /api/queue under load, each request with the body `nextBody` gives (a new shopper each). */
+export function loadJoins(service: Service, redis: RedisServer, settings: LoadSettings, nextBody: () => object): Promise<Measured> {
+  return load(
+    {
+      url: `${service.url}/api/queue`,
+      method: 'POST',
+      pids: { service: service.pid, redis: redis.pid ?? 0 },
+      headers: { 'content-type': 'application/json' },
+      nextRequest: () => ({ body: JSON.stringify(nextBody()) }),
+    },
+    settings,
+  );
 }

@@ -28,6 +28,10 @@ const SPEC_DEFAULTS: Record<string, string> = {
   PRESENCE_GRACE_SECONDS: '30',
   QUEUE_IDLE_TIMEOUT_SECONDS: '600',
   RATE_LIMIT_PER_MINUTE: '300',
+  JOIN_CHALLENGE_MAX_NUMBER: '100000',
+  MAX_PLACES_PER_NETWORK: '50',
+  IDENTITY_PUBLIC_KEY: '',
+  IDENTITY_ISSUER: '',
   LOG_LEVEL: 'info',
 };
 const INSTANCES = ['waiting-room', 'checkout'] as const;

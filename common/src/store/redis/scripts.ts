@@ -127,10 +127,14 @@ export interface SaleScripts {
  * The key count comes from the file name, as in BullMQ; `-- @include x` inlines includes/x.lua.
  */
 export function defineSaleScripts(redis: RedisConnection): SaleScripts {
+  const defined = new Set<string>();
   for (const file of readdirSync(SCRIPTS_DIR)) {
     const match = /^(\w+)-(\d+)\.lua$/.exec(file);
     if (!match) continue;
     const [, name, numberOfKeys] = match as unknown as [string, string, string];
+    // A script whose key count changed leaves its old file behind in a build that was not cleaned.
+    if (defined.has(name)) throw new Error(`two scripts define ${name} in ${SCRIPTS_DIR}: rebuild (npm run build)`);
+    defined.add(name);
     redis.defineCommand(name, { numberOfKeys: Number(numberOfKeys), lua: readScript(file) });
   }
   return redis as unknown as SaleScripts;

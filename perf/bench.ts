@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: what the service costs on top of Express itself, and how its live pushes hold up.
  *
- * - purchase/hello and join/hello: throughput as a ratio to a bare Express "hello" measured in
- *   the same run, on the same machine, with the same load generator. Absolute figures on a shared
- *   machine mean little. Hello and the figure alternate for several rounds and the median ratio
- *   is reported, so a passing disturbance moves one round, not the result.
- * - challenge: the join carrying its proof of work, as a ratio to hello; and how many joins a
- *   second a bot on one core gets when it must solve every challenge at the default cost.
+ * - purchase, join and challenge (the join carrying its proof): what a request costs the service,
+ *   in CPU microseconds per answered request (from /proc, over the measured run), as a ratio to
+ *   a bare Express "hello" measured in the same run: a cost does not depend on who else uses the
+ *   two cores, as throughput does. Hello and the figure alternate for several rounds; the median
+ *   ratio is reported with the rounds' spread, and throughput and latency as secondary columns.
+ *   With --rate, both are offered the same requests a second (an event loop at saturation batches
+ *   more requests a turn and each costs less, so costs are compared in one regime).
+ * - challenge: also how many joins a second a bot on one core gets when it must solve every
+ *   challenge at the default cost.
  * - aof: purchase throughput on Redis with `appendfsync always` as a ratio to `everysec`, the two
  *   measured in alternate order in the same run: what fsyncing every write costs.
  * - sockets: thousands of waiting sockets on one instance; how long a change of position takes
@@ -20,6 +23,7 @@
  *
  *   npm run bench                         everything: 3 rounds of 6 s per ratio, 10,000 sockets
  *   npm run bench -- --only join          one part (purchase, join, challenge, aof, sockets, presence, estimate or scale; comma-separated for several)
+ *   npm run bench -- --only purchase,join,challenge --rate 1200   costs at one offered rate
  *   npm run bench -- --rounds 5 --duration 10
  *   npm run bench -- --sockets 2000 --socket-store embedded
  *   npm run bench -- --cpu-prof           also profiles the service of purchase and join (perf/results/) and prints where its CPU went
@@ -49,6 +53,7 @@ const { values: options } = parseArgs({
     duration: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '64' },
+    rate: { type: 'string', default: '0' },
     'cpu-prof': { type: 'boolean', default: false },
     sockets: { type: 'string', default: '10000' },
     'socket-rounds': { type: 'string', default: '5' },
@@ -71,12 +76,13 @@ async function main(): Promise<void> {
     duration: Number(options.duration),
     rounds: Number(options.rounds),
     connections: Number(options.connections),
+    rate: Number(options.rate),
   };
   const nodeArgs = options['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`] : [];
   mkdirSync(RESULTS, { recursive: true });
   console.log(
     `bench: ${[...parts].join(', ')}; ratios: ${settings.rounds} rounds of ${settings.duration} s, ` +
-      `${settings.connections} connections, autocannon in this process`,
+      `${settings.connections} connections${settings.rate > 0 ? ` at ${settings.rate} req/s` : ''}, autocannon in this process`,
   );
 
   const redis = await RedisServer.start({ appendfsync: 'always' });

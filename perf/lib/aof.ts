@@ -2,7 +2,7 @@ import { generateKey, RedisServer } from '../../tests/kit';
 import type { LoadSettings, Measured } from './load';
 import { loadPurchases } from './purchase';
 import { mintTokens } from './mint-tokens';
-import { median, row } from './ratio';
+import { median, row, TABLE_HEADER } from './ratio';
 import { startService, type Service } from './service';
 
 type Fsync = 'always' | 'everysec';
@@ -59,12 +59,12 @@ export async function benchAof(settings: LoadSettings): Promise<void> {
       console.log(`round ${round}: always/everysec ${(always.rps / everysec.rps).toFixed(2)}`);
     }
 
-    console.log('\n| round: figure | req/s | p50 ms | p99 ms | answers | CPU (% of one core) |\n|---|---|---|---|---|---|');
+    console.log(TABLE_HEADER);
     console.log(rows.join('\n') + '\n');
     for (const [fsync, runs] of Object.entries(measured)) {
       const middle = (pick: (m: Measured) => number) => median(runs.map(pick));
       console.log(
-        `appendfsync ${fsync.padEnd(8)}: ${Math.round(middle((m) => m.rps))} req/s, p50 ${middle((m) => m.p50)} ms, ` +
+        `appendfsync ${fsync.padEnd(8)}: ${Math.round(middle((m) => m.costMicros))} µs a purchase, ${Math.round(middle((m) => m.rps))} req/s, p50 ${middle((m) => m.p50)} ms, ` +
           `p99 ${middle((m) => m.p99)} ms (medians of ${runs.length} rounds)`,
       );
     }

@@ -13,11 +13,11 @@ export function cpuSeconds(pid: number): number {
 export async function cpuShares<T>(
   pids: Record<string, number>,
   work: () => Promise<T>,
-): Promise<{ result: T; shares: Record<string, number> }> {
+): Promise<{ result: T; shares: Record<string, number>; seconds: number }> {
   const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
   const started = Date.now();
   const result = await work();
   const seconds = (Date.now() - started) / 1000;
   const shares = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, (cpuSeconds(pid) - (before[name] ?? 0)) / seconds]));
-  return { result, shares };
+  return { result, shares, seconds };
 }

@@ -6,12 +6,23 @@ export interface LoadSettings {
   duration: number;
   rounds: number;
   connections: number;
+  /**
+   * Requests a second offered in all, or 0 for as many as the service answers. A fixed rate that
+   * every figure sustains puts hello and the figure in the same regime: at saturation an event
+   * loop batches more requests per turn and each costs less, so costs at different loads differ.
+   */
+  rate: number;
 }
 
 export interface Measured {
   rps: number;
   /** Share of one core used during the measured run, per process. */
   cpu: Record<string, number>;
+  /**
+   * The service's CPU microseconds per answered request over the measured run (user + system,
+   * from /proc): what a request costs the service, whoever else uses the cores meanwhile.
+   */
+  costMicros: number;
   p50: number;
   p99: number;
   statuses: Record<string, number>;
@@ -41,6 +52,7 @@ export async function load(target: LoadTarget, settings: LoadSettings): Promise<
       method: target.method,
       headers: target.headers,
       connections: settings.connections,
+      ...(settings.rate > 0 && { overallRate: settings.rate }),
       duration,
       requests: nextRequest ? [{ setupRequest: (request) => withNext(request, nextRequest()) }] : undefined,
     });
@@ -49,6 +61,8 @@ export async function load(target: LoadTarget, settings: LoadSettings): Promise<
   (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, statusCode: number) => {
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
   });
-  const { result, shares } = await cpuShares({ ...target.pids, 'load generator': process.pid }, () => instance);
-  return { rps: result.requests.average, cpu: shares, p50: result.latency.p50, p99: result.latency.p99, statuses };
+  const { result, shares, seconds } = await cpuShares({ ...target.pids, 'load generator': process.pid }, () => instance);
+  const answered = Object.values(statuses).reduce((sum, count) => sum + count, 0);
+  const costMicros = ((shares.service ?? 0) * seconds * 1e6) / Math.max(1, answered);
+  return { rps: result.requests.average, cpu: shares, costMicros, p50: result.latency.p50, p99: result.latency.p99, statuses };
 }

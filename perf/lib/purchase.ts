@@ -5,7 +5,8 @@ import type { Started } from './processes';
 import { printRatio, ratioRounds } from './ratio';
 import { startService } from './service';
 
-const TARGET = 0.85;
+/** Issue 17: a purchase costs the service at most 1.5 times a hello. */
+const COST_TARGET = 1.5;
 
 /** purchase/hello: POST /api/purchase with a fresh admission token per request, on Redis with AOF always. */
 export async function benchPurchase(settings: LoadSettings, hello: Started, redis: RedisServer, nodeArgs: string[]): Promise<void> {
@@ -26,7 +27,7 @@ export async function benchPurchase(settings: LoadSettings, hello: Started, redi
       purchaseRequests += requests;
       return { name: 'POST /api/purchase (Redis, AOF always)', result };
     });
-    printRatio('purchase', rounds, TARGET);
+    printRatio('purchase', rounds, COST_TARGET);
     console.log(`Redis script calls per purchase request: ${(scriptCalls / Math.max(1, purchaseRequests)).toFixed(2)}`);
   } finally {
     await service.stop();

@@ -64,12 +64,18 @@ export async function benchSockets(settings: SocketSettings): Promise<void> {
     );
 
     const pids = { service: service.pid, ...(settings.redis ? { redis: settings.redis.pid ?? 0 } : {}) };
-    const { result, shares } = await cpuShares(
-      { ...pids, ...Object.fromEntries(clients.pids.map((pid, i) => [`client ${i + 1}`, pid])) },
-      () => rounds(service.url, heads, clients, settings),
+    const {
+      result,
+      shares,
+      seconds: spent,
+    } = await cpuShares({ ...pids, ...Object.fromEntries(clients.pids.map((pid, i) => [`client ${i + 1}`, pid])) }, () =>
+      rounds(service.url, heads, clients, settings),
     );
     report(result, connected.ready, settings.rounds);
     console.log(`CPU during the rounds (% of one core): ${describe(shares, (share) => `${Math.round(share * 100)}%`)}`);
+    // The rounds are mostly waiting for the next departure: per update delivered, not per second.
+    const perUpdate = ((shares.service ?? 0) * spent * 1e6) / Math.max(1, result.delays.length);
+    console.log(`service cost per position update delivered: ${perUpdate.toFixed(1)} µs of CPU (${result.delays.length} updates)`);
   } finally {
     await clients.close();
     await service.stop();

@@ -1,5 +1,5 @@
 import { generateKey, RedisServer } from '../../tests/kit';
-import type { LoadSettings, Measured } from './load';
+import { WARM_UP_SECONDS, type LoadSettings, type Measured } from './load';
 import { loadPurchases } from './purchase';
 import { mintTokens } from './mint-tokens';
 import { median, row, TABLE_HEADER } from './ratio';
@@ -45,7 +45,12 @@ export async function benchAof(settings: LoadSettings): Promise<void> {
     const ratios: number[] = [];
     for (let round = 1; round <= settings.rounds; round += 1) {
       // The two stores are separate, so one set of shoppers serves both settings.
-      const tokens = await mintTokens(privatePem, SALE_ID, `aof-round${round}`, Math.ceil(fastest * (settings.duration + 1) * 1.5) + 1000);
+      const tokens = await mintTokens(
+        privatePem,
+        SALE_ID,
+        `aof-round${round}`,
+        Math.ceil(fastest * (settings.duration + WARM_UP_SECONDS) * 1.5) + 1000,
+      );
       for (const server of round % 2 === 1 ? servers : [servers[1], servers[0]]) {
         const { result, reused } = await purchases(server, tokens, settings);
         if (reused > 0) console.log(`round ${round}, ${server.fsync}: ${reused} requests reused a shopper (409s)`);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createJoinChallenges } from '@flashsale/waiting-room';
 import { send, solveChallenge, type Challenge, type RedisServer } from '../../tests/kit';
 import { loadJoins } from './join';
-import type { LoadSettings } from './load';
+import { WARM_UP_SECONDS, type LoadSettings } from './load';
 import type { Started } from './processes';
 import { median, printRatio, ratioRounds } from './ratio';
 import { startService, type Service } from './service';
@@ -34,7 +34,7 @@ export async function benchChallenge(settings: LoadSettings, hello: Started, red
   });
   try {
     const challenges = createJoinChallenges(secret, saleId);
-    const needed = Math.ceil(settings.rounds * (settings.duration + 1) * 8_000);
+    const needed = Math.ceil(settings.rounds * (settings.duration + WARM_UP_SECONDS) * 8_000);
     console.log(`solving ${needed} cheap proofs ahead (the server's check does not depend on the cost)…`);
     const proofs: string[] = [];
     for (let i = 0; i < needed; i++) proofs.push(solveChallenge(await challenges.issue(CHEAP_COST, Date.now())));

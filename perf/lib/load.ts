@@ -42,7 +42,10 @@ function withNext(request: autocannon.Request, next: ReturnType<NonNullable<Load
   return { ...request, ...next, headers: { ...request.headers, ...next.headers } };
 }
 
-/** One autocannon run after a 1 s warm-up, with status counts and CPU shares. */
+/** Seconds of load before each measured run. */
+export const WARM_UP_SECONDS = 3;
+
+/** One autocannon run after a warm-up, with status counts and CPU shares. */
 export async function load(target: LoadTarget, settings: LoadSettings): Promise<Measured> {
   const { nextRequest } = target;
   const statuses: Record<string, number> = {};
@@ -56,7 +59,9 @@ export async function load(target: LoadTarget, settings: LoadSettings): Promise<
       duration,
       requests: nextRequest ? [{ setupRequest: (request) => withNext(request, nextRequest()) }] : undefined,
     });
-  await run(1); // warm-up: JIT, connection pools
+  // Warm-up: connection pools, and the JIT and heap, which keep settling for seconds (a hello
+  // measured after 1 s of warm-up still cost a third more than after a few more).
+  await run(WARM_UP_SECONDS);
   const instance = run(settings.duration);
   (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, statusCode: number) => {
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;

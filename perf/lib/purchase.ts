@@ -1,5 +1,5 @@
 import { generateKey, type RedisServer } from '../../tests/kit';
-import { load, type LoadSettings, type Measured } from './load';
+import { load, WARM_UP_SECONDS, type LoadSettings, type Measured } from './load';
 import { mintTokens } from './mint-tokens';
 import type { Started } from './processes';
 import { printRatio, ratioRounds } from './ratio';
@@ -19,7 +19,7 @@ export async function benchPurchase(settings: LoadSettings, hello: Started, redi
   try {
     const rounds = await ratioRounds('purchase', settings, hello, async (round, helloResult) => {
       // Distinct shoppers for every purchase of the round, so each is a real sale, not a 409 retry.
-      const count = Math.ceil(helloResult.rps * (settings.duration + 1)) + 1000;
+      const count = Math.ceil(helloResult.rps * (settings.duration + WARM_UP_SECONDS)) + 1000;
       const tokens = await mintTokens(privatePem, saleId, `round${round}-shopper`, count);
       const callsBefore = await redisCalls(redis);
       const { result, requests } = await loadPurchases(service, redis, tokens, settings);

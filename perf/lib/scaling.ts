@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { PREQUEUE_BAND, saleKeys, saleScriptSource } from '@flashsale/common';
 import { generateKey, type RedisServer } from '../../tests/kit';
 import { cpuShares } from './cpu';
-import type { LoadSettings } from './load';
+import { WARM_UP_SECONDS, type LoadSettings } from './load';
 import { mintTokens } from './mint-tokens';
 import { median } from './ratio';
 import { startService, type Service } from './service';
@@ -69,7 +69,7 @@ async function measureInstances(instances: number, round: number, privatePem: st
       services.push(await startService({ redisUrl: redis.url, saleId, sale: 'active', env: { JWT_PRIVATE_KEY: privatePem } }));
     }
     // Enough distinct shoppers for the fastest plausible run, so every request is a real sale.
-    const tokens = await mintTokens(privatePem, saleId, `scale-${round}-${instances}`, 7_000 * (settings.duration + 1));
+    const tokens = await mintTokens(privatePem, saleId, `scale-${round}-${instances}`, 7_000 * (settings.duration + WARM_UP_SECONDS));
     let next = 0;
     const connections = Math.max(1, Math.floor(settings.connections / instances));
     const fire = (duration: number) =>
@@ -109,13 +109,13 @@ async function measureInstances(instances: number, round: number, privatePem: st
  * own clients, 50 connections, one command at a time per connection and then 16 pipelined. No
  * HTTP, no JWT: what one shard can do at most.
  * - purchase-5.lua: each command a new shopper buying (__rand_int__);
- * - queueState-9.lua: each command a new shopper joining the line;
+ * - queueState-12.lua: each command a new shopper joining the line (no challenge, no cap);
  * - queuePositions-1.lua: 100 positions per command, as the live ticker asks in batches, on a line
  *   of 1,000,000 shoppers (redis-benchmark's __rand_int__ is 12 digits, zero-padded).
  */
 async function shardCeiling(redis: RedisServer): Promise<void> {
   const keys = saleKeys('bench-shard');
-  const scripts = ['purchase-5.lua', 'queueState-9.lua', 'queuePositions-1.lua'];
+  const scripts = ['purchase-5.lua', 'queueState-12.lua', 'queuePositions-1.lua'];
   const sha = new Map(scripts.map((file) => [file, createHash('sha1').update(saleScriptSource(file)).digest('hex')]));
   const client = redis.client();
   try {
@@ -136,6 +136,7 @@ async function shardCeiling(redis: RedisServer): Promise<void> {
   }
   const expiry = String(Date.now() + 3_600_000);
   const { sale, orders, orderLog, active, admissionTokens, queue, admission, present, presence, tickets } = keys;
+  const { networks, placeAddresses, spentChallenges } = keys;
   const rows: Array<{ name: string; perCommand: number; commands: number; args: string[] }> = [
     {
       name: 'purchase-5.lua (purchases/s)',
@@ -149,13 +150,13 @@ async function shardCeiling(redis: RedisServer): Promise<void> {
       ]),
     },
     {
-      name: 'queueState-9.lua join (joins/s)',
+      name: 'queueState-12.lua join (joins/s)',
       perCommand: 1,
       commands: 200_000,
       args: [
         'EVALSHA',
-        sha.get('queueState-9.lua') ?? '',
-        '9',
+        sha.get('queueState-12.lua') ?? '',
+        '12',
         sale,
         orders,
         queue,
@@ -165,7 +166,11 @@ async function shardCeiling(redis: RedisServer): Promise<void> {
         present,
         presence,
         tickets,
-      ].concat(['joiner:__rand_int__', 'join', String(PREQUEUE_BAND), '', '30000', 'ticket:__rand_int__']),
+        networks,
+        placeAddresses,
+        spentChallenges,
+        // No network (no cap counted) and no challenge: the join's own work.
+      ].concat(['joiner:__rand_int__', 'join', String(PREQUEUE_BAND), '', '30000', 'ticket:__rand_int__', '', '0', '', '', '0']),
     },
     {
       name: 'queuePositions-1.lua, 100 a call (positions/s)',

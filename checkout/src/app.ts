@@ -42,3 +42,6 @@ export function createCheckoutApp(
 }
 
 export { startLedger, type RunningLedger } from './ledger/ledger';
+export { LedgerWriter } from './ledger/ledger-writer';
+export { migrateLedger, OrderLedger } from './ledger/order-ledger';
+export { Reconciler, type ReconcilePass } from './ledger/reconciler';

@@ -108,14 +108,14 @@ async function measureInstances(instances: number, round: number, privatePem: st
  * The sale's hot scripts alone against the same Redis (AOF, fsync always), from redis-benchmark's
  * own clients, 50 connections, one command at a time per connection and then 16 pipelined. No
  * HTTP, no JWT: what one shard can do at most.
- * - purchase-5.lua: each command a new shopper buying (__rand_int__);
+ * - purchase-6.lua: each command a new shopper buying (__rand_int__);
  * - queueState-12.lua: each command a new shopper joining the line (no challenge, no cap);
  * - queuePositions-1.lua: 100 positions per command, as the live ticker asks in batches, on a line
  *   of 1,000,000 shoppers (redis-benchmark's __rand_int__ is 12 digits, zero-padded).
  */
 async function shardCeiling(redis: RedisServer): Promise<void> {
   const keys = saleKeys('bench-shard');
-  const scripts = ['purchase-5.lua', 'queueState-12.lua', 'queuePositions-1.lua'];
+  const scripts = ['purchase-6.lua', 'queueState-12.lua', 'queuePositions-1.lua'];
   const sha = new Map(scripts.map((file) => [file, createHash('sha1').update(saleScriptSource(file)).digest('hex')]));
   const client = redis.client();
   try {
@@ -136,13 +136,13 @@ async function shardCeiling(redis: RedisServer): Promise<void> {
   }
   const expiry = String(Date.now() + 3_600_000);
   const { sale, orders, orderLog, active, admissionTokens, queue, admission, present, presence, tickets } = keys;
-  const { networks, placeAddresses, spentChallenges } = keys;
+  const { networks, placeAddresses, spentChallenges, orderTimes } = keys;
   const rows: Array<{ name: string; perCommand: number; commands: number; args: string[] }> = [
     {
-      name: 'purchase-5.lua (purchases/s)',
+      name: 'purchase-6.lua (purchases/s)',
       perCommand: 1,
       commands: 200_000,
-      args: ['EVALSHA', sha.get('purchase-5.lua') ?? '', '5', sale, orders, orderLog, active, admissionTokens].concat([
+      args: ['EVALSHA', sha.get('purchase-6.lua') ?? '', '6', sale, orders, orderLog, active, admissionTokens, orderTimes].concat([
         'user:__rand_int__',
         'order:__rand_int__',
         expiry,

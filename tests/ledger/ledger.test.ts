@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { startLedger, type RunningLedger } from '@flashsale/checkout';
+import { LedgerWriter, migrateLedger, OrderLedger, Reconciler, startLedger, type RunningLedger } from '@flashsale/checkout';
 import { createLogger, saleKeys, type SaleDefinition, type SaleStore } from '@flashsale/common';
 import { auditOrders } from '../checkout/invariants';
 import {
@@ -154,6 +154,64 @@ test('reconciliation fills in orders whose log entries were lost', async () => {
   const rows = await ledgerHolds(sale.saleId, 20, 5_000);
   expect(rows.map((row) => row.order_id).sort()).toEqual(answers.map(({ answer }) => orderIdOf(answer)).sort());
 });
+
+describe.each<StoreKind>(['redis', 'memory'])('reconciliation on the %s store', (kind) => {
+  test('reads only the orders since its last pass, leaves orders still in the log to the writer, and fills in only the lost', async () => {
+    const sale = openSale({ stock: 50 });
+    const { store, checkout } = await open(kind, sale);
+    await migrateLedger(database(), logger);
+    const ledger = new OrderLedger(database(), sale.saleId);
+    const log = store.orderLog();
+    closers.push(
+      () => ledger.close(),
+      () => log.close(),
+    );
+    const warnings: unknown[] = [];
+    const reconciler = new Reconciler(log, ledger, {
+      ...logger,
+      warn: (fields: unknown) => warnings.push(fields),
+    } as unknown as typeof logger);
+
+    await buyers(checkout, sale, 30);
+    await sleep(1_100);
+    // No writer has read the log yet: all 30 are on their way, not missing. Nothing filled, no alarm.
+    expect(await reconciler.reconcile()).toEqual({ examined: 0, filled: 0 });
+
+    const writer = new LedgerWriter(log, ledger, logger);
+    writer.start();
+    expect(await ledgerHolds(sale.saleId, 30, 5_000)).toHaveLength(30);
+    await writer.stop();
+    await sleep(1_100);
+    expect(await reconciler.reconcile()).toEqual({ examined: 30, filled: 0 });
+    expect(await reconciler.reconcile()).toEqual({ examined: 0, filled: 0 });
+
+    // Five more, whose log entries are lost before any writer reads them: only those are read, and filled in.
+    await buyers(checkout, sale, 5, 'late');
+    await loseLogEntries(kind, store, sale, 5);
+    await sleep(1_100);
+    expect(await reconciler.reconcile()).toEqual({ examined: 5, filled: 5 });
+    expect(await ledgerRows(database(), sale.saleId)).toHaveLength(35);
+    expect(warnings).toEqual([{ filled: 5 }]);
+  });
+});
+
+/** Deletes the last `count` entries of the order log, as if they had never been written. */
+async function loseLogEntries(kind: StoreKind, store: SaleStore, sale: SaleDefinition, count: number): Promise<void> {
+  if (kind === 'memory') {
+    // The embedded log: taken and acknowledged without being written, as a lost entry is.
+    const log = store.orderLog();
+    const taken = await log.readNew('thief', count, 0);
+    await log.acknowledge(
+      taken.map((order) => order.entryId),
+      0,
+    );
+    return;
+  }
+  const client = redisServer().client();
+  const entries = await client.xrange(saleKeys(sale.saleId).orderLog, '-', '+');
+  await client.xdel(saleKeys(sale.saleId).orderLog, ...entries.slice(-count).map(([id]) => id));
+  client.disconnect();
+}
 
 describe('Redis killed in the middle of a burst of purchases', () => {
   /**

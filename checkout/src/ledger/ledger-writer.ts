@@ -10,8 +10,6 @@ const BATCH = 500;
 const READ_BLOCK_MS = 500;
 /** An entry taken but unacknowledged this long belongs to a writer that died or failed. */
 const CLAIM_IDLE_MS = 2_000;
-/** How often the whole store is compared with the ledger (and once at start). */
-const RECONCILE_EVERY_MS = 30_000;
 const MAX_BACKOFF_MS = 1_000;
 
 /**
@@ -21,10 +19,7 @@ const MAX_BACKOFF_MS = 1_000;
  * and another (or this one, restarted) claims it. Rows are keyed by order id and inserted with
  * ON CONFLICT DO NOTHING, so an entry written twice is still one row. A purchase never waits on
  * any of this: it only appends to the log in Redis.
- *
- * Reconciliation is the second line: at start and every 30 s the writer compares every order
- * the store holds with the ledger and writes what is missing, so an order whose log entry was
- * lost for any reason still arrives.
+ * Orders whose log entries were lost are the Reconciler's (reconciler.ts), beside this loop.
  */
 export class LedgerWriter {
   private readonly consumer = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -32,7 +27,6 @@ export class LedgerWriter {
   private stopped = false;
   /** A batch the ledger refused (PostgreSQL away); retried before anything new is read. */
   private unwritten: LoggedOrder[] = [];
-  private lastReconcile = 0;
   /** Whether the consumer group is known to exist; any failure makes the next step check again. */
   private prepared = false;
 
@@ -55,10 +49,8 @@ export class LedgerWriter {
     let backoff = 100;
     while (!this.stopped) {
       try {
-        // Prepared first: it waits for the log's connection, which a reconciliation also reads.
         if (!this.prepared) await this.log.prepare();
         this.prepared = true;
-        if (Date.now() - this.lastReconcile >= RECONCILE_EVERY_MS) await this.reconcile();
         await this.step();
         backoff = 100;
       } catch (error) {
@@ -83,21 +75,5 @@ export class LedgerWriter {
       inserted,
     );
     this.unwritten = [];
-  }
-
-  /** Writes every order the store holds that the ledger lacks. Returns how many it filled in. */
-  async reconcile(): Promise<number> {
-    let filled = 0;
-    let cursor = '0';
-    do {
-      const page = await this.log.scanOrders(cursor);
-      cursor = page.cursor;
-      const missing = await this.ledger.missing(page.orders.map((order) => order.orderId));
-      if (missing.size > 0) filled += await this.ledger.insert(page.orders.filter((order) => missing.has(order.orderId)));
-    } while (cursor !== '0');
-    this.lastReconcile = Date.now();
-    await this.log.acknowledge([], filled);
-    if (filled > 0) this.logger.warn({ filled }, 'reconciliation wrote orders the log had not delivered');
-    return filled;
   }
 }

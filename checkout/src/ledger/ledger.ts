@@ -1,10 +1,12 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger, SaleStore } from '@flashsale/common';
 import { LedgerWriter } from './ledger-writer';
+import { Reconciler } from './reconciler';
 import { migrateLedger, OrderLedger } from './order-ledger';
 
 export interface RunningLedger {
   writer: LedgerWriter;
+  reconciler: Reconciler;
   stop(): Promise<void>;
 }
 
@@ -37,11 +39,14 @@ export async function startLedger(options: {
   }
   const ledger = new OrderLedger(databaseUrl, saleId);
   const writer = new LedgerWriter(log, ledger, logger);
+  const reconciler = new Reconciler(log, ledger, logger);
   writer.start();
+  reconciler.start();
   return {
     writer,
+    reconciler,
     async stop() {
-      await writer.stop();
+      await Promise.all([writer.stop(), reconciler.stop()]);
       await Promise.all([log.close(), ledger.close()]);
     },
   };

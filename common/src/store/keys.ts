@@ -11,6 +11,8 @@ export function saleKeys(saleId: string) {
     orders: `${tag}:orders`,
     /** Stream: one entry per order, read by the order ledger. */
     orderLog: `${tag}:order-log`,
+    /** Sorted set: userId by purchasedAt (epoch ms), so reconciliation reads only the orders since its last pass. */
+    orderTimes: `${tag}:order-times`,
     /** Sorted set: waiting shoppers by queue order (pre-queue band first, then join order). */
     queue: `${tag}:queue`,
     /**

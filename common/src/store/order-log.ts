@@ -31,6 +31,14 @@ export interface OrderLog {
   acknowledge(entryIds: string[], inserted: number): Promise<void>;
   /** Every order the store holds, a page at a time from `cursor` ('0' to start; '0' back when done). */
   scanOrders(cursor: string): Promise<{ cursor: string; orders: Order[] }>;
+  /**
+   * The instant (store clock, epoch ms) before which every order's log entry has been
+   * acknowledged, or is gone from the log: nothing purchased earlier is still on its way to the
+   * ledger. The store's clock now when nothing is outstanding.
+   */
+  settledBefore(): Promise<number>;
+  /** Orders purchased in [fromMs, toMs), oldest first, `count` from `offset`. */
+  ordersBetween(fromMs: number, toMs: number, offset: number, count: number): Promise<Order[]>;
   /** The ledger's figures; null where no writer ever started (there is no ledger). */
   stats(): Promise<LedgerStats | null>;
   close(): Promise<void>;

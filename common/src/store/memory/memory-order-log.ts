@@ -12,7 +12,7 @@ export class OrderStream {
   /** null until a ledger writer prepares the log. */
   ledger: { written: number; lastWriteAt: number | null } | null = null;
 
-  /** Called in the same step that records the sale, as purchase-5.lua's XADD. */
+  /** Called in the same step that records the sale, as purchase-6.lua's XADD. */
   append(order: Order): void {
     this.entries.push({ ...order, entryId: String(this.entries.length + 1) });
   }
@@ -57,6 +57,21 @@ export class MemoryOrderLog implements OrderLog {
   /** One page holds everything: the embedded sale is small. */
   async scanOrders(): Promise<{ cursor: string; orders: Order[] }> {
     return { cursor: '0', orders: this.stream().entries.map(({ orderId, userId, purchasedAt }) => ({ orderId, userId, purchasedAt })) };
+  }
+
+  async settledBefore(): Promise<number> {
+    const { entries, delivered, unacknowledged } = this.stream();
+    const outstanding = [...unacknowledged.values()].map(({ order }) => order.purchasedAt);
+    const undelivered = entries[delivered];
+    if (undelivered) outstanding.push(undelivered.purchasedAt);
+    return Math.min(this.clock(), ...outstanding);
+  }
+
+  async ordersBetween(fromMs: number, toMs: number, offset: number, count: number): Promise<Order[]> {
+    return this.stream()
+      .entries.filter((order) => order.purchasedAt >= fromMs && order.purchasedAt < toMs)
+      .slice(offset, offset + count)
+      .map(({ orderId, userId, purchasedAt }) => ({ orderId, userId, purchasedAt }));
   }
 
   async stats(): Promise<LedgerStats | null> {

@@ -71,6 +71,33 @@ export class RedisOrderLog implements OrderLog {
     return { cursor: next, orders };
   }
 
+  async settledBefore(): Promise<number> {
+    await this.ready();
+    const { orderLog } = this.keys;
+    const [groups, pending, [seconds, micros]] = await Promise.all([
+      this.redis.xinfo('GROUPS', orderLog).catch(() => []) as Promise<unknown[][]>,
+      this.redis.xpending(orderLog, GROUP).catch(() => null) as Promise<[number, string | null, string | null, unknown] | null>,
+      this.redis.time(),
+    ]);
+    const lastDelivered = groupInfo(groups)?.get('last-delivered-id');
+    // The first entry the group has not delivered yet (all of them, before any writer read).
+    const undelivered = (
+      await this.redis.xrange(orderLog, typeof lastDelivered === 'string' ? `(${lastDelivered}` : '-', '+', 'COUNT', 1)
+    )[0]?.[0];
+    // Entry ids are "<ms>-<seq>" by the Redis clock, which is also the clock of purchasedAt.
+    const outstanding = [pending?.[1], undelivered]
+      .filter((id): id is string => typeof id === 'string')
+      .map((id) => Number(id.split('-')[0]));
+    return Math.min(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), ...outstanding);
+  }
+
+  async ordersBetween(fromMs: number, toMs: number, offset: number, count: number): Promise<Order[]> {
+    const userIds = await this.redis.zrangebyscore(this.keys.orderTimes, fromMs, `(${toMs}`, 'LIMIT', offset, count);
+    if (userIds.length === 0) return [];
+    const records = await this.redis.hmget(this.keys.orders, ...userIds);
+    return userIds.flatMap((userId, i) => (records[i] ? [parseOrderRecord(userId, records[i])] : []));
+  }
+
   async stats(): Promise<LedgerStats | null> {
     await this.ready();
     const [groups, ledger] = await Promise.all([
@@ -99,10 +126,16 @@ function toLoggedOrder([entryId, fields]: [string, string[]]): LoggedOrder {
 
 /** Not yet acknowledged: delivered but pending, plus not yet delivered (`lag`, Redis 7); null without a group. */
 function pendingOf(groups: unknown[][]): number | null {
+  const info = groupInfo(groups);
+  return info ? Number(info.get('pending') ?? 0) + Number(info.get('lag') ?? 0) : null;
+}
+
+/** The ledger group's fields, from XINFO GROUPS; null without the group. */
+function groupInfo(groups: unknown[][]): Map<unknown, unknown> | null {
   for (const group of groups) {
     const info = new Map<unknown, unknown>();
     for (let i = 0; i + 1 < group.length; i += 2) info.set(group[i], group[i + 1]);
-    if (info.get('name') === GROUP) return Number(info.get('pending') ?? 0) + Number(info.get('lag') ?? 0);
+    if (info.get('name') === GROUP) return info;
   }
   return null;
 }

@@ -84,7 +84,7 @@ export class RedisStore implements SaleStore, QueueStore {
   }
 
   async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {
-    const { sale, orders, orderLog, active, admissionTokens } = this.keys;
+    const { sale, orders, orderLog, active, admissionTokens, orderTimes } = this.keys;
     const reply = await this.call(() =>
       this.scripts.purchase(
         sale,
@@ -92,6 +92,7 @@ export class RedisStore implements SaleStore, QueueStore {
         orderLog,
         active,
         admissionTokens,
+        orderTimes,
         request.userId,
         request.orderId,
         request.tokenExpiresAt,

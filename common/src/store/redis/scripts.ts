@@ -36,6 +36,7 @@ export interface SaleScripts {
     orderLog: string,
     active: string,
     admissionTokens: string,
+    orderTimes: string,
     userId: string,
     orderId: string,
     tokenExpiresAt: number,

@@ -7,6 +7,7 @@
   KEYS[3] order log stream, read by the order ledger
   KEYS[4] active sorted set: a purchase ends the shopper's admission
   KEYS[5] admission tokens hash
+  KEYS[6] order times sorted set: userId by purchasedAt, so reconciliation reads only what is new
   ARGV[1] userId, normalised
   ARGV[2] orderId, used only if this purchase succeeds
   ARGV[3] tokenExpiresAt, epoch ms
@@ -47,6 +48,7 @@ local purchasedAt = tostring(now)
 redis.call('HINCRBY', KEYS[1], 'remaining', -1)
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. '|' .. purchasedAt)
 redis.call('XADD', KEYS[3], '*', 'orderId', ARGV[2], 'userId', ARGV[1], 'purchasedAt', purchasedAt)
+redis.call('ZADD', KEYS[6], purchasedAt, ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('HDEL', KEYS[5], ARGV[1])
 return outcome({'purchased', ARGV[2], purchasedAt})

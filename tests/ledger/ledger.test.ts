@@ -170,7 +170,7 @@ describe.each<StoreKind>(['redis', 'memory'])('reconciliation on the %s store', 
     const reconciler = new Reconciler(log, ledger, {
       ...logger,
       warn: (fields: unknown) => warnings.push(fields),
-    } as unknown as typeof logger);
+    });
 
     await buyers(checkout, sale, 30);
     await sleep(1_100);

@@ -10,6 +10,8 @@
  *   more requests a turn and each costs less, so costs are compared in one regime).
  * - challenge: also how many joins a second a bot on one core gets when it must solve every
  *   challenge at the default cost.
+ * - ledger: what a purchase costs with the PostgreSQL ledger on at 10,000, 100,000 and 500,000
+ *   orders sold: flat, since reconciliation reads only what changed.
  * - aof: purchase throughput on Redis with `appendfsync always` as a ratio to `everysec`, the two
  *   measured in alternate order in the same run: what fsyncing every write costs.
  * - sockets: thousands of waiting sockets on one instance; how long a change of position takes
@@ -22,7 +24,7 @@
  *   of the purchase script alone (redis-benchmark): where a single shard becomes the limit.
  *
  *   npm run bench                         everything: 3 rounds of 6 s per ratio, 10,000 sockets
- *   npm run bench -- --only join          one part (purchase, join, challenge, aof, sockets, presence, estimate or scale; comma-separated for several)
+ *   npm run bench -- --only join          one part (purchase, join, challenge, ledger, aof, sockets, presence, estimate or scale; comma-separated)
  *   npm run bench -- --only purchase,join,challenge --rate 1200   costs at one offered rate
  *   npm run bench -- --rounds 5 --duration 10
  *   npm run bench -- --sockets 2000 --socket-store embedded
@@ -36,6 +38,7 @@ import { benchAof } from './lib/aof';
 import { benchChallenge } from './lib/challenge';
 import { benchEstimate } from './lib/estimate';
 import { benchJoin } from './lib/join';
+import { benchLedger } from './lib/ledger-cost';
 import type { LoadSettings } from './lib/load';
 import { ROOT, startNode } from './lib/processes';
 import { newestProfile, summarizeProfile } from './lib/profile';
@@ -44,7 +47,7 @@ import { benchPurchase } from './lib/purchase';
 import { benchScaling } from './lib/scaling';
 import { benchSockets } from './lib/sockets';
 
-const PARTS = ['purchase', 'join', 'challenge', 'aof', 'sockets', 'presence', 'estimate', 'scale'] as const;
+const PARTS = ['purchase', 'join', 'challenge', 'ledger', 'aof', 'sockets', 'presence', 'estimate', 'scale'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values: options } = parseArgs({
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
       printProfile();
     }
     if (hello && parts.has('challenge')) await benchChallenge(settings, hello, redis);
+    if (parts.has('ledger')) await benchLedger(settings, redis);
     if (parts.has('aof')) await benchAof(settings);
     if (parts.has('sockets')) {
       await benchSockets({

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LoggedOrder, Logger, OrderLog } from '@flashsale/common';
-import type { OrderLedger } from './order-ledger';
+import type { LoggedOrder } from '@flashsale/common';
+import { LedgerLoop } from './ledger-loop';
 
 /** Orders per INSERT. */
 const BATCH = 500;
@@ -21,31 +21,14 @@ const MAX_BACKOFF_MS = 1_000;
  * any of this: it only appends to the log in Redis.
  * Orders whose log entries were lost are the Reconciler's (reconciler.ts), beside this loop.
  */
-export class LedgerWriter {
+export class LedgerWriter extends LedgerLoop {
   private readonly consumer = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  private running: Promise<void> | null = null;
-  private stopped = false;
   /** A batch the ledger refused (PostgreSQL away); retried before anything new is read. */
   private unwritten: LoggedOrder[] = [];
   /** Whether the consumer group is known to exist; any failure makes the next step check again. */
   private prepared = false;
 
-  constructor(
-    private readonly log: OrderLog,
-    private readonly ledger: OrderLedger,
-    private readonly logger: Logger,
-  ) {}
-
-  start(): void {
-    this.running ??= this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     let backoff = 100;
     while (!this.stopped) {
       try {

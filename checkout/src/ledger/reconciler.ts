@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger, Order, OrderLog } from '@flashsale/common';
-import type { OrderLedger } from './order-ledger';
+import type { Order } from '@flashsale/common';
+import { LedgerLoop } from './ledger-loop';
 
 /** How often the orders since the last pass are compared with the ledger (and once at start). */
 const RECONCILE_EVERY_MS = 2_000;
@@ -23,26 +23,9 @@ export interface ReconcilePass {
  * beside the writer instead of in its loop, and warns only about orders truly missing. The first
  * pass of a process compares every order once.
  */
-export class Reconciler {
-  private running: Promise<void> | null = null;
-  private stopped = false;
+export class Reconciler extends LedgerLoop {
   /** Every order purchased before this has been compared; null before the first pass. */
   private reconciledTo: number | null = null;
-
-  constructor(
-    private readonly log: OrderLog,
-    private readonly ledger: OrderLedger,
-    private readonly logger: Logger,
-  ) {}
-
-  start(): void {
-    this.running ??= this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
-  }
 
   /** One pass now: the orders settled since the last pass, compared with the ledger. */
   async reconcile(): Promise<ReconcilePass> {
@@ -58,7 +41,7 @@ export class Reconciler {
     return pass;
   }
 
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     while (!this.stopped) {
       try {
         await this.reconcile();

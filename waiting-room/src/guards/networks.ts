@@ -34,16 +34,17 @@ export function normalizeCidr(raw: unknown): string | null {
   }
 }
 
-/** Whether `address` lies in the network `cidr` (a normalised CIDR). */
-export function inNetwork(address: string, cidr: string): boolean {
-  const parsed = parseAddress(address);
-  if (!parsed) return false;
-  try {
-    const range = ipaddr.parseCIDR(cidr);
-    return parsed.kind() === range[0].kind() && parsed.match(range);
-  } catch {
-    return false;
-  }
+/**
+ * Which of these networks (normalised CIDRs) holds an address: the CIDRs are parsed once, so a
+ * join parses only its own address, however many networks are barred.
+ */
+export function networkMatcher(cidrs: readonly string[]): (address: string) => string | null {
+  const ranges = cidrs.map((cidr) => ({ cidr, range: ipaddr.parseCIDR(cidr) }));
+  return (address) => {
+    const parsed = ranges.length === 0 ? null : parseAddress(address);
+    if (!parsed) return null;
+    return ranges.find(({ range }) => parsed.kind() === range[0].kind() && parsed.match(range))?.cidr ?? null;
+  };
 }
 
 /** The address with its host bits cleared. */

@@ -1,6 +1,6 @@
 import type { QueueStore } from '@flashsale/common';
 import type { BlockedNetworks } from '../guards/blocked-networks';
-import { inNetwork } from '../guards/networks';
+import { networkMatcher } from '../guards/networks';
 
 export interface NetworkBar {
   /** Bars a network (a normalised CIDR): its waiting places leave the line now. Returns the barred networks. */
@@ -23,11 +23,12 @@ export function createNetworkBar(deps: {
     async bar(cidr) {
       const networks = await store.blockNetwork(cidr);
       blocked.set(networks);
+      const inBarred = networkMatcher([cidr]);
       let cursor = '0';
       do {
         const page = await store.placeAddresses(cursor);
         cursor = page.cursor;
-        const inside = page.places.filter((place) => inNetwork(place.address, cidr)).map((place) => place.userId);
+        const inside = page.places.filter((place) => inBarred(place.address) !== null).map((place) => place.userId);
         deps.announceBarred(await store.removeFromLine(inside));
       } while (cursor !== '0');
       return networks;

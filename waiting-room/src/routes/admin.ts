@@ -23,6 +23,9 @@ export interface AdminRouteDeps {
   networkBar: NetworkBar;
 }
 
+/** POST /api/admin/blocked-networks: one CIDR, nothing else. */
+const networkToBar = z.object({ network: z.string() }).strict();
+
 /** How many of the busiest networks the operator sees. */
 const TOP_NETWORKS = 10;
 
@@ -90,9 +93,8 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
   });
 
   app.post('/api/admin/blocked-networks', attemptLimit, requireOperator, async (req, res) => {
-    const body: unknown = req.body;
-    const fields = typeof body === 'object' && body !== null ? Object.keys(body) : [];
-    const cidr = fields.length === 1 && fields[0] === 'network' ? normalizeCidr((body as { network: unknown }).network) : null;
+    const body = networkToBar.safeParse(req.body);
+    const cidr = body.success ? normalizeCidr(body.data.network) : null;
     if (cidr === null)
       throw new HttpError(400, 'bad_request', 'Give { "network": "<CIDR>" }, such as 203.0.113.0/24. Nothing was changed.');
     const answer: BlockedNetworksAnswer = { blocked: await deps.networkBar.bar(cidr) };

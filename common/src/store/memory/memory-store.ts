@@ -62,7 +62,6 @@ interface MemorySale {
   blockedNetworks: Set<string>;
   challengesFailed: number;
   placesRefused: number;
-  blockedOut: number;
   stream: OrderStream;
 }
 
@@ -116,7 +115,6 @@ export class MemoryStore implements SaleStore, QueueStore {
       blockedNetworks: new Set(),
       challengesFailed: 0,
       placesRefused: 0,
-      blockedOut: 0,
       stream: new OrderStream(),
     };
     // As the Redis store's HSETNX: the first waiting room to start sets them, and only once.
@@ -391,7 +389,6 @@ export class MemoryStore implements SaleStore, QueueStore {
     const sale = this.requireSale();
     const removed = userIds.filter((userId) => this.leaveLine(sale, userId));
     sale.departures += removed.length;
-    sale.blockedOut += removed.length;
     return removed;
   }
 

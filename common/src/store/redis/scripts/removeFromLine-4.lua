@@ -5,7 +5,7 @@
   KEYS[1] queue sorted set
   KEYS[2] present sorted set
   KEYS[3] presence sorted set
-  KEYS[4] admission hash ('departures': positions behind them improve; 'blockedOut')
+  KEYS[4] admission hash ('departures': positions behind them improve)
   ARGV[1..] userIds, normalised
 
   Returns the userIds taken out
@@ -16,8 +16,5 @@ local removed = {}
 for _, userId in ipairs(ARGV) do
   if leaveLine(KEYS[1], KEYS[2], KEYS[3], userId) == 1 then table.insert(removed, userId) end
 end
-if #removed > 0 then
-  redis.call('HINCRBY', KEYS[4], 'departures', #removed)
-  redis.call('HINCRBY', KEYS[4], 'blockedOut', #removed)
-end
+if #removed > 0 then redis.call('HINCRBY', KEYS[4], 'departures', #removed) end
 return removed

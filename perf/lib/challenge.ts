@@ -22,7 +22,7 @@ const COST_TARGET = 1.3;
  * - The bot: joins per second on one core for a client that fetches every challenge and solves it
  *   at the default cost with node:crypto, as fast as a script hashes.
  */
-export async function benchChallenge(settings: LoadSettings, hello: Started, redis: RedisServer): Promise<void> {
+export async function benchChallenge(settings: LoadSettings, hello: Started, redis: RedisServer, nodeArgs: string[]): Promise<void> {
   console.log(`\n## challenge: the join with its proof of work (default cost ${DEFAULT_COST})`);
   const secret = randomBytes(32).toString('hex');
   const saleId = `bench-challenge-${Date.now()}`;
@@ -30,6 +30,7 @@ export async function benchChallenge(settings: LoadSettings, hello: Started, red
     redisUrl: redis.url,
     saleId,
     sale: 'upcoming',
+    nodeArgs,
     env: { QUEUE_TOKEN_SECRET: secret, JOIN_CHALLENGE_MAX_NUMBER: String(DEFAULT_COST) },
   });
   try {

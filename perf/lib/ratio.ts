@@ -22,12 +22,20 @@ export async function ratioRounds(
   const costRatios: number[] = [];
   const costs: number[] = [];
   const helloCosts: number[] = [];
-  for (let round = 1; round <= settings.rounds; round += 1) {
+  // Round 0 is not counted: a process keeps getting cheaper for tens of seconds after its start
+  // (JIT tiers, heap sizing), so without it the first round's cost stood apart from the others.
+  for (let round = 0; round <= settings.rounds; round += 1) {
     const helloResult = await load(
       { url: `http://127.0.0.1:${hello.url}/`, method: 'GET', pids: { service: hello.child.pid ?? 0 } },
       settings,
     );
     const figure = await measure(round, helloResult);
+    if (round === 0) {
+      console.log(
+        `round 0 (warm-up, not counted): ${label} costs ${(figure.result.costMicros / helloResult.costMicros).toFixed(2)}× hello`,
+      );
+      continue;
+    }
     const ratio = figure.result.rps / helloResult.rps;
     const costRatio = figure.result.costMicros / helloResult.costMicros;
     ratios.push(ratio);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 
 /**
  * The pre-queue lottery (PREQUEUE_ORDER=random), built so that anyone can check it: a secret seed
@@ -27,9 +27,19 @@ export function drawLotterySeed(): { seed: string; commitment: string } {
   return { seed, commitment: lotteryCommitment(seed) };
 }
 
+const TICKET_BYTES = 16;
+/** Random bytes for 256 tickets, drawn at once: one randomBytes call per join cost ~3 % of a join. */
+const ticketPool = Buffer.alloc(TICKET_BYTES * 256);
+let ticketOffset = ticketPool.length;
+
 /** 128 random bits: unguessable, and no function of the userId. */
 export function newLotteryTicket(): string {
-  return randomBytes(16).toString('hex');
+  if (ticketOffset === ticketPool.length) {
+    randomFillSync(ticketPool);
+    ticketOffset = 0;
+  }
+  ticketOffset += TICKET_BYTES;
+  return ticketPool.toString('hex', ticketOffset - TICKET_BYTES, ticketOffset);
 }
 
 export function lotteryCommitment(seed: string): string {

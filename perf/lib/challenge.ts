@@ -38,7 +38,7 @@ export async function benchChallenge(settings: LoadSettings, hello: Started, red
     const needed = Math.ceil(settings.rounds * (settings.duration + WARM_UP_SECONDS) * 8_000);
     console.log(`solving ${needed} cheap proofs ahead (the server's check does not depend on the cost)…`);
     const proofs: string[] = [];
-    for (let i = 0; i < needed; i++) proofs.push(solveChallenge(await challenges.issue(CHEAP_COST, Date.now())));
+    for (let i = 0; i < needed; i++) proofs.push(solveChallenge(challenges.issue(CHEAP_COST, Date.now())));
 
     let shopper = 0;
     const paid = await ratioRounds('join with proof', settings, hello, async () => ({

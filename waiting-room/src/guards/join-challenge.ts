@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as AltchaV1 from 'altcha-lib/v1' with { 'resolution-mode': 'import' };
 import { z } from 'zod';
@@ -6,7 +6,7 @@ import type { ChallengeAnswer } from '@flashsale/common';
 
 // altcha-lib is an ES module package that also ships CommonJS; TypeScript types it as ESM only,
 // so the CommonJS build is required by name and typed from the package's own declarations.
-const { createChallenge, extractParams } = createRequire(__filename)('altcha-lib/v1') as typeof AltchaV1;
+const { extractParams } = createRequire(__filename)('altcha-lib/v1') as typeof AltchaV1;
 
 /** How long a challenge may be solved and spent (SPEC). */
 export const CHALLENGE_TTL_MS = 10 * 60_000;
@@ -30,13 +30,13 @@ export interface PaidChallenge {
 
 export interface JoinChallenges {
   /** A fresh ALTCHA challenge at this cost, for this sale, expiring in 10 minutes. */
-  issue(maxNumber: number, now: number): Promise<Extract<ChallengeAnswer, { required: true }>>;
+  issue(maxNumber: number, now: number): Extract<ChallengeAnswer, { required: true }>;
   /**
    * The challenge a proof pays with, or null when the proof is unreadable, solves nothing this
    * sale issued (a forged signature, a wrong number, another sale) or comes too late. Whether it
    * was spent already is the store's to say, atomically with the join.
    */
-  check(proof: unknown, now: number): Promise<PaidChallenge | null>;
+  check(proof: unknown, now: number): PaidChallenge | null;
 }
 
 /**
@@ -48,24 +48,22 @@ export interface JoinChallenges {
 export function createJoinChallenges(queueTokenSecret: string, saleId: string): JoinChallenges {
   const hmacKey = createHmac('sha256', queueTokenSecret).update('join-challenge').digest('hex');
   return {
-    async issue(maxNumber, now) {
-      const challenge = await createChallenge({
-        algorithm: 'SHA-256',
-        hmacKey,
-        maxnumber: maxNumber,
-        expires: new Date(now + CHALLENGE_TTL_MS),
-        params: { sale: saleId },
-      });
+    issue(maxNumber, now) {
+      // altcha-lib's createChallenge, with node:crypto: the salt carries the sale and the expiry
+      // (and ends with '&', so no parameter can be spliced on), the secret number is in [1, max].
+      const params = new URLSearchParams({ sale: saleId, expires: String(Math.floor((now + CHALLENGE_TTL_MS) / 1000)) });
+      const salt = `${randomBytes(12).toString('hex')}?${params.toString()}&`;
+      const challenge = sha256Hex(salt + String(randomInt(1, maxNumber + 1)));
       return {
         required: true,
         algorithm: 'SHA-256',
-        challenge: challenge.challenge,
-        salt: challenge.salt,
+        challenge,
+        salt,
         maxnumber: maxNumber,
-        signature: challenge.signature,
+        signature: createHmac('sha256', hmacKey).update(challenge).digest('hex'),
       };
     },
-    async check(proof, now) {
+    check(proof, now) {
       if (typeof proof !== 'string' || proof.length > MAX_PROOF_LENGTH) return null;
       const payload = payloadSchema.safeParse(parseJson(Buffer.from(proof, 'base64').toString('utf8')));
       if (!payload.success) return null;
@@ -79,10 +77,10 @@ export function createJoinChallenges(queueTokenSecret: string, saleId: string): 
 }
 
 /**
- * ALTCHA v1's check, synchronously with node:crypto: the challenge is SHA-256(salt + number) and
- * the signature HMAC-SHA256(key, challenge). altcha-lib's verifySolution computes the same through
- * Web Crypto, three promise-returning jobs a join that profiled at 30 % of its CPU; the test
- * suite checks both agree.
+ * ALTCHA v1's check: the challenge is SHA-256(salt + number) and the signature
+ * HMAC-SHA256(key, challenge). altcha-lib computes both through Web Crypto, three promise jobs
+ * per call that profiled at 30 % of a join's CPU, so issuing and checking use node:crypto,
+ * synchronously; the suite checks that altcha-lib's verifySolution agrees with both.
  */
 function solves(payload: { challenge: string; number: number; salt: string; signature: string }, hmacKey: string): boolean {
   const challenge = createHash('sha256')
@@ -100,3 +98,5 @@ function parseJson(text: string): unknown {
     return null;
   }
 }
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');

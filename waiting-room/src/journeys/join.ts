@@ -65,7 +65,7 @@ export function createJoin(deps: JoinDeps): (body: unknown, address: string) => 
     let challenge: JoinTerms['challenge'] = null;
     if ((await deps.challengeMaxNumber()) > 0) {
       if (fields.proof === undefined || fields.proof === null || fields.proof === '') return refuse('challenge_required');
-      challenge = await deps.challenges.check(fields.proof, deps.clock());
+      challenge = deps.challenges.check(fields.proof, deps.clock());
       if (challenge === null) {
         await deps.store.countRefusals({ challengesFailed: 1 });
         return refuse('challenge_failed');

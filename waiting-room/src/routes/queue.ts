@@ -47,7 +47,7 @@ export function mountQueueRoutes(app: Express, deps: QueueRouteDeps): void {
 
   app.get('/api/queue/challenge', async (_req, res) => {
     const maxNumber = await deps.challengeMaxNumber();
-    const challenge: ChallengeAnswer = maxNumber > 0 ? await deps.challenges.issue(maxNumber, deps.clock()) : { required: false };
+    const challenge: ChallengeAnswer = maxNumber > 0 ? deps.challenges.issue(maxNumber, deps.clock()) : { required: false };
     res.set('cache-control', 'no-store').json(challenge);
   });
 

@@ -3,6 +3,8 @@ import path from 'node:path';
 
 interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string } }>;
+  /** Microseconds of the monotonic clock, as `process.hrtime` reads it (Linux). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -10,12 +12,23 @@ interface CpuProfile {
 /**
  * Where a process's CPU time went, from a V8 .cpuprofile: self time grouped by npm package, Node
  * module, or the project's own code, plus V8's own entries (GC), as shares of the busy time:
- * idle time is left out, since the service also idles between the bench's rounds.
+ * idle time is left out, since the service also idles between the bench's rounds. With a window
+ * (`process.hrtime.bigint() / 1000n` in any process: V8 and libuv read the same monotonic clock),
+ * only the samples taken in it.
  */
-export function summarizeProfile(file: string, top = 15): Array<{ where: string; share: number }> {
+export function summarizeProfile(
+  file: string,
+  top = 15,
+  window?: { fromUs: number; toUs: number },
+): Array<{ where: string; share: number }> {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const timeById = new Map<number, number>();
-  profile.samples.forEach((id, index) => timeById.set(id, (timeById.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    at += delta;
+    if (!window || (at >= window.fromUs && at <= window.toUs)) timeById.set(id, (timeById.get(id) ?? 0) + delta);
+  });
   const byPlace = new Map<string, number>();
   let total = 0;
   for (const node of profile.nodes) {

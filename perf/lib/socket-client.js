@@ -1,7 +1,11 @@
 // Child process of sockets.ts: holds its share of the shoppers' sockets, off the bench's event
-// loop, and notes when each one's 'queue:position' arrives. Plain CommonJS, so it needs no loader.
+// loop, and notes when each one's 'queue:position' arrives. Each socket is a bare WebSocket
+// speaking Socket.IO's wire protocol (engine-io-client.js), a fraction of socket.io-client's
+// memory and CPU, so one process holds up to the file-descriptor limit and the clients take
+// little of the cores the service is measured on. Plain CommonJS, so it needs no loader.
 const { performance } = require('node:perf_hooks');
-const { io } = require('socket.io-client');
+const { setTimeout, clearTimeout } = require('node:timers');
+const { connectShopper } = require('./engine-io-client');
 
 /** Handshakes in flight at once: enough to connect quickly, few enough not to time out. */
 const CONNECTING_AT_ONCE = 100;
@@ -10,64 +14,114 @@ const CONNECT_TIMEOUT_MS = 30_000;
 // Same wall clock as the bench process, at sub-millisecond resolution.
 const wallNow = () => performance.timeOrigin + performance.now();
 
-/** One per socket: the last position heard, and what the current round expects and got. */
-const shoppers = [];
+/**
+ * One slot per socket, in typed arrays rather than an object each: the last position heard (-1
+ * before the first, 0 before the draw), and what the current round expects and got.
+ */
+let position = new Int32Array(0);
+let expected = new Int32Array(0);
+let got = new Int32Array(0);
+let arrivedAt = new Float64Array(0);
+let handles = [];
+/** Which service instance each slot's socket is on (an index into the URLs). */
+let instanceOf = new Uint8Array(0);
 let armed = false;
 let disconnects = 0;
+/** Pushes whose position was higher than the one before (the SPEC: positions never rise). */
+let rises = 0;
 
-function connectOne(url, queueToken) {
+/** Per slot, while its socket waits for the position pushed at connect: what settles that wait. */
+let waiters = [];
+
+function connectOne(slot, url, queueToken, localAddress) {
+  const onEvent = (name, event) => {
+    if (name !== 'queue:position') return;
+    const now = wallNow();
+    const heard = event.position ?? 0;
+    if (armed && Number.isNaN(arrivedAt[slot])) {
+      arrivedAt[slot] = now;
+      got[slot] = heard;
+    }
+    if (position[slot] > 0 && heard > position[slot]) rises += 1;
+    position[slot] = heard;
+    waiters[slot]?.(null);
+  };
+  // The first position is pushed at connect, just after the acceptance: ready once it is heard.
   return new Promise((resolve) => {
-    const shopper = { position: -1, expected: NaN, got: NaN, arrivedAt: NaN, socket: null };
-    const socket = io(url, {
-      auth: { queueToken },
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-      timeout: CONNECT_TIMEOUT_MS,
-    });
-    shopper.socket = socket;
-    socket.on('queue:position', (event) => {
-      const now = wallNow();
-      if (armed && Number.isNaN(shopper.arrivedAt)) {
-        shopper.arrivedAt = now;
-        shopper.got = event.position;
-      }
-      // The first position is pushed at connect: the socket is ready only once it has it.
-      if (shopper.position === -1) resolve(null);
-      shopper.position = event.position;
-    });
-    socket.on('disconnect', () => (disconnects += 1));
-    socket.once('connect_error', (error) => resolve(error.message));
-    shoppers.push(shopper);
+    const timer = setTimeout(() => resolve('no position pushed at connect'), CONNECT_TIMEOUT_MS);
+    waiters[slot] = (error) => {
+      clearTimeout(timer);
+      waiters[slot] = undefined;
+      resolve(error);
+    };
+    connectShopper(url, queueToken, { onEvent, onClose: () => (disconnects += 1), localAddress, timeoutMs: CONNECT_TIMEOUT_MS }).then(
+      (handle) => (handles[slot] = handle),
+      (error) => waiters[slot]?.(error.message),
+    );
   });
 }
 
-async function connectAll({ url, tokens }) {
+/**
+ * Connects every token to its instance's URL (`urls[instance[i]]`), `perAddress` sockets from
+ * each source address in turn (`addresses`), `CONNECTING_AT_ONCE` handshakes in flight.
+ */
+async function connectAll({ urls, instance, tokens, addresses, perAddress }) {
+  const count = tokens.length;
+  position = new Int32Array(count).fill(-1);
+  expected = new Int32Array(count);
+  got = new Int32Array(count);
+  arrivedAt = new Float64Array(count).fill(NaN);
+  handles = new Array(count).fill(null);
+  instanceOf = instance;
+  waiters = new Array(count);
   const errors = {};
   let next = 0;
   const lane = async () => {
-    while (next < tokens.length) {
-      const error = await connectOne(url, tokens[next++]);
+    while (next < count) {
+      const slot = next++;
+      const address = addresses[Math.floor(slot / perAddress) % addresses.length];
+      const error = await connectOne(slot, urls[instance[slot]], tokens[slot], address);
       if (error !== null) errors[error] = (errors[error] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: CONNECTING_AT_ONCE }, lane));
-  return { type: 'connected', ready: shoppers.filter((s) => s.position !== -1).length, errors };
+  // Ready: connected and heard its first position; counted per instance.
+  const ready = urls.map(() => 0);
+  for (let slot = 0; slot < count; slot++) if (position[slot] !== -1) ready[instance[slot]] += 1;
+  return { type: 'connected', ready, errors };
 }
 
 /** Starts a round: every socket now expects its position to drop by one. */
 function arm() {
-  for (const shopper of shoppers) Object.assign(shopper, { expected: shopper.position - 1, got: NaN, arrivedAt: NaN });
+  for (let slot = 0; slot < position.length; slot++) {
+    expected[slot] = position[slot] - 1;
+    got[slot] = 0;
+    arrivedAt[slot] = NaN;
+  }
   armed = true;
   return { type: 'armed' };
 }
 
-/** Ends a round: when each socket heard, and how many heard a position other than expected. */
+/** Ends a round: when each ready socket heard, and how many heard a position other than expected. */
 function collect() {
   armed = false;
-  const ready = shoppers.filter((s) => s.position !== -1);
-  const wrong = ready.filter((s) => !Number.isNaN(s.got) && s.got !== s.expected).length;
-  return { type: 'collected', arrivals: ready.map((s) => s.arrivedAt), wrong, disconnects };
+  const arrivals = [];
+  const instances = [];
+  let wrong = 0;
+  for (let slot = 0; slot < position.length; slot++) {
+    if (position[slot] === -1) continue;
+    arrivals.push(arrivedAt[slot]);
+    instances.push(instanceOf[slot]);
+    if (!Number.isNaN(arrivedAt[slot]) && got[slot] !== expected[slot]) wrong += 1;
+  }
+  return {
+    type: 'collected',
+    arrivals: Float64Array.from(arrivals),
+    instances: Uint8Array.from(instances),
+    wrong,
+    disconnects,
+    rises,
+  };
 }
 
 const handlers = {
@@ -75,7 +129,7 @@ const handlers = {
   arm,
   collect,
   close: () => {
-    for (const shopper of shoppers) shopper.socket.close();
+    for (const handle of handles) handle?.terminate();
     return { type: 'closed' };
   },
 };

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import { ServerResponse, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { Server, type ServerOptions, type Socket } from 'socket.io';
 import {
   isSameOrigin,
@@ -18,7 +18,8 @@ export type ShopperSocket = Socket<ClientToServerEvents, ServerToClientEvents, R
 
 /** A shopper with at least one socket on this instance. */
 interface LocalShopper {
-  sockets: Set<ShopperSocket>;
+  /** Usually one (an array, lighter than a Set): a page per tab. */
+  sockets: ShopperSocket[];
   /** The last position pushed; -1 before the first look; 0 once they no longer wait; null while in the draw. */
   position: number | null;
 }
@@ -46,6 +47,8 @@ export class ShopperSockets {
   private readonly shoppers = new Map<string, LocalShopper>();
   /** Waiting shoppers whose last socket here closed since the last takeDeparted(). */
   private departed = new Set<string>();
+  /** One listener for every socket's 'disconnect' (called with the socket as `this`), not a closure each. */
+  private readonly onDisconnect: (this: ShopperSocket) => void;
 
   /**
    * With several instances, pass the Redis adapter so pushes reach shoppers on any instance.
@@ -75,14 +78,22 @@ export class ShopperSockets {
         return next(refusal);
       }
       socket.data.userId = userId;
+      // The handshake lives as long as the socket: keep the userId, not the token it came in.
+      delete (socket.handshake.auth as { queueToken?: unknown }).queueToken;
       next();
     });
     this.io.on('connection', (socket) => this.connected(socket));
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listener's own `this` is the socket
+    const sockets = this;
+    this.onDisconnect = function () {
+      sockets.disconnected(this);
+    };
   }
 
   /** Starts taking connections on the HTTP server. */
   attach(httpServer: HttpServer): void {
     this.io.attach(httpServer);
+    forgetHandshakeRequests(this.io.engine);
   }
 
   get connectedSockets(): number {
@@ -108,7 +119,7 @@ export class ShopperSockets {
       shopper.position = event.position;
       if (event.position === 0) continue;
       for (const socket of shopper.sockets) socket.emit('queue:position', event);
-      sent += shopper.sockets.size;
+      sent += shopper.sockets.length;
       if (sent >= EMIT_SLICE) {
         sent = 0;
         await new Promise((resolve) => setImmediate(resolve));
@@ -137,21 +148,28 @@ export class ShopperSockets {
     let shopper = this.shoppers.get(userId);
     if (!shopper) {
       // Counted as waiting until the first look says otherwise.
-      shopper = { sockets: new Set(), position: -1 };
+      shopper = { sockets: [], position: -1 };
       this.shoppers.set(userId, shopper);
     }
-    shopper.sockets.add(socket);
+    shopper.sockets.push(socket);
     void socket.join(shopperRoom(userId));
-    socket.on('disconnect', () => {
-      shopper.sockets.delete(socket);
-      if (shopper.sockets.size === 0 && this.shoppers.get(userId) === shopper) {
-        this.shoppers.delete(userId);
-        if (shopper.position !== 0) this.departed.add(userId);
-      }
-    });
+    socket.on('disconnect', this.onDisconnect);
+    const greeted = shopper;
     void this.greet(socket).then((position) => {
-      if (position !== undefined && this.shoppers.get(userId) === shopper) shopper.position = position;
+      if (position !== undefined && this.shoppers.get(userId) === greeted) greeted.position = position;
     });
+  }
+
+  private disconnected(socket: ShopperSocket): void {
+    const { userId } = socket.data;
+    const shopper = this.shoppers.get(userId);
+    const index = shopper?.sockets.indexOf(socket) ?? -1;
+    if (!shopper || index === -1) return;
+    shopper.sockets.splice(index, 1);
+    if (shopper.sockets.length === 0) {
+      this.shoppers.delete(userId);
+      if (shopper.position !== 0) this.departed.add(userId);
+    }
   }
 
   /**
@@ -163,4 +181,23 @@ export class ShopperSockets {
   close(): void {
     this.io.engine.close();
   }
+}
+
+/**
+ * Engine.IO keeps each connection's handshake HTTP request (its headers, raw headers and stream
+ * state: about 1.4 KB) as long as the socket lives, twice over: as the connection's `request`,
+ * and, for a WebSocket, inside the stand-in response its middlewares get, which a 'close' listener
+ * on the TCP socket holds. Nothing here reads it after allowRequest (the connect middleware reads
+ * the handshake's auth, which Socket.IO builds without it), so both are let go: Socket.IO's
+ * documented `rawSocket.request = null` alone would free nothing.
+ */
+function forgetHandshakeRequests(engine: ShopperServer['engine']): void {
+  // Registered last, so every other middleware (CORS) is done with the response.
+  engine.use((req: IncomingMessage, res: ServerResponse | { req: unknown }, next: (error?: unknown) => void) => {
+    if (!(res instanceof ServerResponse)) res.req = null; // an upgrade: ws answers it, not this stand-in
+    next();
+  });
+  engine.on('connection', (raw: { request: unknown }) => {
+    raw.request = null;
+  });
 }

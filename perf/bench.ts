@@ -14,8 +14,13 @@
  *   orders sold: flat, since reconciliation reads only what changed.
  * - aof: purchase throughput on Redis with `appendfsync always` as a ratio to `everysec`, the two
  *   measured in alternate order in the same run: what fsyncing every write costs.
- * - sockets: thousands of waiting sockets on one instance; how long a change of position takes
- *   to reach all of them, and the memory each socket costs.
+ * - sockets: thousands of waiting sockets on one instance (or --socket-instances sharing one
+ *   Redis); how long a change of position takes to reach all of them, the memory each socket
+ *   costs, and the service's CPU while pushing. Up to 15,000 sockets per client process (the
+ *   file-descriptor limit is 20,000 here), so 50,000 need three instances and four clients.
+ * - surge: N shoppers (--surge, default 10,000; comma-separated for several runs) arrive within
+ *   one second at one instance on Redis, each doing what the page does (sale, challenge, join with
+ *   a proof solved ahead, socket); time from arrival to the first position, answers, CPU and RSS.
  * - presence: admissions per second of the admission step with 20,000 waiting and half of them
  *   absent, as a ratio to the same line all present.
  * - estimate: how far the estimated wait pushed after the start and after a resume is from the
@@ -28,7 +33,10 @@
  *   npm run bench -- --only purchase,join,challenge --rate 1200   costs at one offered rate
  *   npm run bench -- --rounds 5 --duration 10
  *   npm run bench -- --sockets 2000 --socket-store embedded
- *   npm run bench -- --cpu-prof           also profiles the service of purchase and join (perf/results/) and prints where its CPU went
+ *   npm run bench -- --only sockets --sockets 50000 --socket-instances 3   sockets spread over instances sharing one Redis
+ *                                         (--socket-spacing 3000: ms between departures, and how long each waits for the updates)
+ *   npm run bench -- --only surge --surge 5000,10000,20000   the surge at several sizes (--surge-clients: client processes)
+ *   npm run bench -- --cpu-prof           also profiles the service of purchase, join and challenge (perf/results/) and prints where its CPU went
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -46,8 +54,9 @@ import { benchPresence } from './lib/presence';
 import { benchPurchase } from './lib/purchase';
 import { benchScaling } from './lib/scaling';
 import { benchSockets } from './lib/sockets';
+import { benchSurge } from './lib/surge';
 
-const PARTS = ['purchase', 'join', 'challenge', 'ledger', 'aof', 'sockets', 'presence', 'estimate', 'scale'] as const;
+const PARTS = ['purchase', 'join', 'challenge', 'ledger', 'aof', 'sockets', 'presence', 'estimate', 'scale', 'surge'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values: options } = parseArgs({
@@ -62,6 +71,10 @@ const { values: options } = parseArgs({
     'socket-rounds': { type: 'string', default: '5' },
     'socket-clients': { type: 'string', default: '2' },
     'socket-store': { type: 'string', default: 'redis' },
+    'socket-instances': { type: 'string', default: '1' },
+    'socket-spacing': { type: 'string', default: '1500' },
+    surge: { type: 'string', default: '10000' },
+    'surge-clients': { type: 'string', default: '0' },
   },
 });
 const RESULTS = path.join(ROOT, 'perf', 'results');
@@ -102,21 +115,36 @@ async function main(): Promise<void> {
       await benchJoin(settings, hello, redis, nodeArgs);
       printProfile();
     }
-    if (hello && parts.has('challenge')) await benchChallenge(settings, hello, redis);
+    if (hello && parts.has('challenge')) {
+      await benchChallenge(settings, hello, redis, nodeArgs);
+      printProfile();
+    }
     if (parts.has('ledger')) await benchLedger(settings, redis);
     if (parts.has('aof')) await benchAof(settings);
     if (parts.has('sockets')) {
       await benchSockets({
         sockets: Number(options.sockets),
         rounds: Number(options['socket-rounds']),
-        spacingMs: 1_500,
+        spacingMs: Number(options['socket-spacing']),
         clientProcesses: Number(options['socket-clients']),
+        instances: Number(options['socket-instances']),
         redis: options['socket-store'] === 'embedded' ? null : redis,
+        nodeArgs,
+        profileDir: RESULTS,
       });
     }
     if (parts.has('presence')) await benchPresence(redis, settings.rounds);
     if (parts.has('estimate')) await benchEstimate(redis);
     if (parts.has('scale')) await benchScaling(settings, redis);
+    if (parts.has('surge')) {
+      await benchSurge({
+        sizes: options.surge.split(',').map(Number),
+        redis,
+        clientProcesses: Number(options['surge-clients']),
+        nodeArgs,
+        afterRun: printProfile,
+      });
+    }
   } finally {
     await hello?.stop();
     await redis.destroy();

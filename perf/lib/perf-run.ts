@@ -3,7 +3,6 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QueueAdmittedEvent } from '@flashsale/common';
 import { auditSale, RedisServer, send, type PostgresCluster } from '../../tests/kit';
-import { createQueueTokens } from '@flashsale/waiting-room';
 import { mintTokens } from './mint-tokens';
 import { ARTILLERY_DIR, readPhases, runArtillery } from './perf-artillery';
 import { gatherRun, readRecordedEvents } from './perf-events';
@@ -51,7 +50,7 @@ async function runToTheEnd(plan: ScenarioPlan, context: RunContext): Promise<Com
   const queueTokenSecret = randomBytes(32).toString('hex');
 
   const payloadFile = path.join(dir, 'payload.csv');
-  const preminted = await writePayload(plan, payloadFile, { saleId, users: load.users, queueTokenSecret, privatePem: context.privatePem });
+  const preminted = await writePayload(plan, payloadFile, { saleId, users: load.users, privatePem: context.privatePem });
 
   const redis = await RedisServer.start({ appendfsync: 'always' });
   let service: Service | null = null;
@@ -67,6 +66,7 @@ async function runToTheEnd(plan: ScenarioPlan, context: RunContext): Promise<Com
       SALE_ENDS_AT: new Date(endsAt).toISOString(),
       QUEUE_OPENS_AT: new Date(Math.min(launchedAt, startsAt)).toISOString(),
       ...(plan.admissionRatePerMinute === undefined ? {} : { ADMISSION_RATE_PER_MINUTE: String(plan.admissionRatePerMinute) }),
+      ...(plan.challengeMaxNumber === undefined ? {} : { JOIN_CHALLENGE_MAX_NUMBER: String(plan.challengeMaxNumber) }),
       PREQUEUE_ORDER: 'fifo',
       RATE_LIMIT_PER_MINUTE: '0',
       JWT_PRIVATE_KEY: context.privatePem,
@@ -104,6 +104,7 @@ async function runToTheEnd(plan: ScenarioPlan, context: RunContext): Promise<Com
       requests: recorded.requests,
       fates: recorded.fates,
       failedUsers: artillery.report.aggregate.counters['vusers.failed'] ?? 0,
+      artillery: artillery.report.aggregate,
     });
 
     const lastSale = maxOf([0, ...recorded.requests.filter((r) => r.status === 201).map((r) => r.answeredAt)]);
@@ -131,24 +132,22 @@ async function runToTheEnd(plan: ScenarioPlan, context: RunContext): Promise<Com
 }
 
 /**
- * Writes the CSV artillery hands out, one row per virtual user. Joining shoppers get their
- * queue token: artillery's Socket.IO engine opens a socket before the first step of a flow, with
- * the options it can template then, so the token must be there before the join (it is the very
- * token the join answers: one HMAC over the shopper and the sale). Checkout-only shoppers get an
- * admission token signed with the service's own key; those are returned, for the audit.
+ * Writes the CSV artillery hands out, one row per virtual user. Joining shoppers get only their
+ * name: they take their place, and their queue token, through the front door. Checkout-only
+ * shoppers get an admission token signed with the service's own key; those are returned, for the
+ * audit.
  */
 async function writePayload(
   plan: ScenarioPlan,
   file: string,
-  options: { saleId: string; users: number; queueTokenSecret: string; privatePem: string },
+  options: { saleId: string; users: number; privatePem: string },
 ): Promise<Map<string, QueueAdmittedEvent>> {
   const count = payloadRows(options.users);
   const userIds = Array.from({ length: count }, (_, i) => `${plan.name}-${i}`);
   const preminted = new Map<string, QueueAdmittedEvent>();
   let rows: string[];
-  if (plan.payload === 'queue-token') {
-    const queueTokens = createQueueTokens(options.queueTokenSecret, options.saleId);
-    rows = ['userId,queueToken', ...userIds.map((userId) => `${userId},${queueTokens.sign(userId)}`)];
+  if (plan.payload === 'user-id') {
+    rows = ['userId', ...userIds];
   } else {
     const tokens = await mintTokens(options.privatePem, options.saleId, plan.name, count);
     userIds.forEach((userId, i) => {
@@ -189,6 +188,10 @@ function saleSettings(
       plan.admissionRatePerMinute === undefined ? 'default (nobody queues here)' : String(plan.admissionRatePerMinute),
     ],
     ['PREQUEUE_ORDER / RATE_LIMIT_PER_MINUTE', 'fifo / 0 (off)'],
+    [
+      'JOIN_CHALLENGE_MAX_NUMBER',
+      plan.challengeMaxNumber === undefined ? '0 (off: nobody joins here)' : `${plan.challengeMaxNumber} (solved by each virtual user)`,
+    ],
     [
       'admission tokens',
       sale.preminted

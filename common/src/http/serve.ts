@@ -14,6 +14,12 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 const DRAIN_NOTICE_MS = 1_000;
 /** While closing, connections are closed as soon as their last answer is out, this often. */
 const IDLE_SWEEP_MS = 50;
+/**
+ * Connections the kernel may hold for accept(). Node's default of 511 overflowed in the first
+ * second of a surge: dropped SYNs retry after 1, 3, 7, 15 and 31 s, so shoppers waited on their
+ * retry while the process idled (`npm run bench -- --only surge`). Linux caps it at somaxconn.
+ */
+const LISTEN_BACKLOG = 4_096;
 
 export interface ServeOptions {
   port: number;
@@ -45,7 +51,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;

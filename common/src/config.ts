@@ -2,6 +2,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { compile as compileProxyList } from 'proxy-addr';
 import { z } from 'zod';
+import type { Product } from './contract/wire';
 import { generateSigningKeys, parseIdentityKey, parsePrivateKey, parsePublicKeys, type SigningKeys } from './tokens/keys';
 
 /** Which process is starting: both services in one, or one service of a split deployment. */
@@ -43,6 +44,8 @@ const SECRETS = new Set(['ADMIN_TOKEN', 'QUEUE_TOKEN_SECRET']);
 /** What every process reads, whatever its mode. */
 interface CommonConfig {
   sale: SaleDefinition;
+  /** What is on sale, as GET /api/sale and the shopper page show it. */
+  product: Product;
   admission: AdmissionSettings;
   /** REDIS_URL names one node of a Redis Cluster, from which the client learns the rest. */
   redisCluster: boolean;
@@ -176,8 +179,16 @@ export function loadConfig<M extends ProcessMode>(env: Env, mode: M, now: number
         ? null
         : { key: withConfigError('IDENTITY_PUBLIC_KEY', () => parseIdentityKey(identityPem)), issuer: read('IDENTITY_ISSUER') ?? null },
   };
+  const price = parse<string | null>('PRODUCT_PRICE', z.string().max(40, 'must be at most 40 characters'), null);
+  const imageUrl = parse<string | null>('PRODUCT_IMAGE_URL', url(['https:', 'http:']), null);
+  const product: Product = {
+    name: parse('PRODUCT_NAME', z.string().max(120, 'must be at most 120 characters'), 'Limited edition'),
+    ...(price !== null && { price }),
+    ...(imageUrl !== null && { imageUrl }),
+  };
   const common: CommonConfig = {
     sale,
+    product,
     admission,
     redisCluster,
     databaseUrl,

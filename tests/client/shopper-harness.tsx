@@ -22,6 +22,7 @@ export function sale(status: SaleStatus = 'active', remaining = 10, change: Part
       startsAt: new Date(Date.now() - 60_000).toISOString(),
       endsAt: new Date(Date.now() + 3_600_000).toISOString(),
       serverTime: new Date().toISOString(),
+      product: { name: 'Limited edition' },
       stock: { total: 100, remaining },
       queue: { waiting: 5, admissionRatePerMinute: 60, paused: false },
       lottery: { order: 'fifo' },

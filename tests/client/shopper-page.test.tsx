@@ -208,3 +208,20 @@ it('retries a purchase the store could not take, after Retry-After', async () =>
     jest.useRealTimers();
   }
 });
+
+it('names the product, with its price and picture when the shop set them', async () => {
+  const product = { name: 'Trail shoe, size 42', price: '129.00 EUR', imageUrl: 'https://cdn.shop.example/shoe.webp' };
+  const { deps } = harness({ sale: jest.fn(() => Promise.resolve(sale('active', 10, { product }))) });
+  render(<ShopperPage deps={deps} />);
+  expect(await screen.findByRole('heading', { level: 1, name: 'Trail shoe, size 42' })).toBeInTheDocument();
+  expect(screen.getByTestId('product-price')).toHaveTextContent('129.00 EUR');
+  expect(screen.getByRole('img', { name: 'Trail shoe, size 42' })).toHaveAttribute('src', product.imageUrl);
+});
+
+it('shows no price or picture the shop did not set', async () => {
+  const { deps } = harness();
+  render(<ShopperPage deps={deps} />);
+  expect(await screen.findByRole('heading', { level: 1, name: 'Limited edition' })).toBeInTheDocument();
+  expect(screen.queryByTestId('product-price')).not.toBeInTheDocument();
+  expect(screen.queryByRole('img')).not.toBeInTheDocument();
+});

@@ -41,6 +41,16 @@ describe('configuration', () => {
     });
     expect(config.generated).toEqual({ adminToken: true, queueTokenSecret: true, keys: true });
     expect(config.keys.privateKey?.asymmetricKeyType).toBe('rsa');
+    expect(config.product).toEqual({ name: 'Limited edition' });
+  });
+
+  test('reads the product as the shopper page shows it', () => {
+    const env = {
+      PRODUCT_NAME: 'Trail shoe, size 42',
+      PRODUCT_PRICE: '129.00 EUR',
+      PRODUCT_IMAGE_URL: 'https://cdn.shop.example/shoe.webp',
+    };
+    expect(load(env).product).toEqual({ name: 'Trail shoe, size 42', price: '129.00 EUR', imageUrl: 'https://cdn.shop.example/shoe.webp' });
   });
 
   test('reads every variable it is given', () => {
@@ -128,6 +138,10 @@ describe('configuration', () => {
     [{ SALE_ID: 'has spaces' }, 'SALE_ID'],
     [{ JWT_PRIVATE_KEY: 'not a key' }, 'JWT_PRIVATE_KEY'],
     [{ JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' }, 'JWT_PUBLIC_KEY_FILE'],
+    [{ PRODUCT_NAME: 'x'.repeat(121) }, 'PRODUCT_NAME'],
+    [{ PRODUCT_PRICE: 'x'.repeat(41) }, 'PRODUCT_PRICE'],
+    [{ PRODUCT_IMAGE_URL: 'javascript:alert(1)' }, 'PRODUCT_IMAGE_URL'],
+    [{ PRODUCT_IMAGE_URL: 'shoe.webp' }, 'PRODUCT_IMAGE_URL'],
   ])('refuses %j with one message naming %s', (env, variable) => {
     expect(() => load(env)).toThrow(ConfigError);
     expect(() => load(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

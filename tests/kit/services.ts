@@ -10,6 +10,7 @@ import {
   type Clock,
   type InitialAdmission,
   type Logger,
+  type Product,
   type QueueStore,
   type SaleDefinition,
   type SaleStore,
@@ -75,7 +76,13 @@ export interface RunningInstance {
 export async function startInstance(
   store: SaleStore & QueueStore,
   sale: SaleDefinition,
-  options: { settings?: Partial<AdmissionSettings>; redis?: RedisServer; rateLimitPerMinute?: number; join?: Partial<JoinPolicy> } = {},
+  options: {
+    settings?: Partial<AdmissionSettings>;
+    redis?: RedisServer;
+    rateLimitPerMinute?: number;
+    join?: Partial<JoinPolicy>;
+    product?: Product;
+  } = {},
 ): Promise<RunningInstance> {
   const { privateKey, publicKeys } = testKeys();
   if (!privateKey) throw new Error('the test keys cannot sign');
@@ -84,6 +91,7 @@ export async function startInstance(
     sale,
     settings: {
       admission: { ...DEFAULT_SETTINGS, ...options.settings },
+      product: options.product ?? { name: 'Limited edition' },
       keys: { privateKey, publicKeys },
       queueTokenSecret: QUEUE_TOKEN_SECRET,
       adminToken: ADMIN_TOKEN,

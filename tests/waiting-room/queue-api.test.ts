@@ -1,6 +1,6 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { InitialAdmission, SaleDefinition } from '@flashsale/common';
+import type { InitialAdmission, Product, SaleDefinition } from '@flashsale/common';
 import {
   admin,
   ADMIN_TOKEN,
@@ -33,7 +33,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
 
   async function open(
     sale: SaleDefinition = later(),
-    options: { rateLimitPerMinute?: number; admission?: Partial<InitialAdmission> } = {},
+    options: { rateLimitPerMinute?: number; admission?: Partial<InitialAdmission>; product?: Product } = {},
   ) {
     // Real time on both: the instance's loops run on timers. Redis keeps its own clock (TIME).
     const store = await createSaleStore(kind, sale, {
@@ -44,6 +44,7 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
     const instance = await startInstance(store, sale, {
       ...(kind === 'redis' && { redis: redisServer() }),
       ...(options.rateLimitPerMinute !== undefined && { rateLimitPerMinute: options.rateLimitPerMinute }),
+      ...(options.product && { product: options.product }),
     });
     running.push({ ...instance, close: async () => (await instance.close(), await store.close()) });
     return instance;
@@ -66,6 +67,18 @@ describe.each<StoreKind>(['memory', 'redis'])('the queue API on the %s store', (
     expect(again.status).toBe(202);
     expect(again.body.position).toBe(2);
     expect(again.body.queueToken).toBe(answers[1]?.body.queueToken);
+  });
+
+  test('GET /api/sale names the product, and the pages may load its image from its origin only', async () => {
+    const plain = await open();
+    expect((await send(`${plain.url}/api/sale`)).body.product).toEqual({ name: 'Limited edition' });
+    expect((await send(`${plain.url}/api/sale`)).headers.get('content-security-policy')).toContain("img-src 'self' data:;");
+
+    const product = { name: 'Trail shoe, size 42', price: '129.00 EUR', imageUrl: 'https://cdn.shop.example/img/shoe.webp' };
+    const { url } = await open(later(), { product });
+    const answer = await send(`${url}/api/sale`);
+    expect(answer.body.product).toEqual(product);
+    expect(answer.headers.get('content-security-policy')).toContain("img-src 'self' data: https://cdn.shop.example;");
   });
 
   test('ids are trimmed and lower-cased: "Alice@X.com " and "alice@x.com" are one shopper', async () => {

@@ -4,7 +4,17 @@ import type { Server as HttpServer } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import type { Registry } from 'prom-client';
 import type { ServerOptions } from 'socket.io';
-import type { AdmissionSettings, JoinPolicy, Logger, OrderLog, QueueStore, SaleStore, SaleWindow, SigningKeys } from '@flashsale/common';
+import type {
+  AdmissionSettings,
+  JoinPolicy,
+  Logger,
+  OrderLog,
+  Product,
+  QueueStore,
+  SaleStore,
+  SaleWindow,
+  SigningKeys,
+} from '@flashsale/common';
 import { AdmissionLoop } from './admission/admission-loop';
 import { createAdmissionTokenIssuer } from './admission/admission-tokens';
 import { WaitEstimate } from './domain/eta';
@@ -36,6 +46,8 @@ export interface WaitingRoomDeps {
   adminToken: string;
   /** The cap per network, and the shop's identities. */
   joinPolicy: JoinPolicy;
+  /** What is on sale (GET /api/sale). */
+  product: Product;
   /** The per-IP limit on joins (createRateLimit). */
   joinRateLimit: RequestHandler;
   /** The per-IP limit on failed operator logins (createFailedAttemptLimit). */
@@ -144,7 +156,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
         rateLimit: deps.joinRateLimit,
         onJoin: () => metrics.joins.inc(),
       });
-      mountSaleRoutes(app, { store, keys: deps.keys });
+      mountSaleRoutes(app, { store, keys: deps.keys, product: deps.product });
       mountAdminRoutes(app, {
         store,
         attemptLimit: deps.adminAttemptLimit,

@@ -27,7 +27,17 @@ import { createWaitingRoom, type WaitingRoom } from './app';
 /** What an instance reads of its configuration (either mode that runs a waiting room). */
 export type InstanceSettings = Pick<
   WaitingRoomConfig,
-  'admission' | 'keys' | 'queueTokenSecret' | 'adminToken' | 'join' | 'rateLimitPerMinute' | 'trustProxy' | 'port' | 'host' | 'redisCluster'
+  | 'admission'
+  | 'product'
+  | 'keys'
+  | 'queueTokenSecret'
+  | 'adminToken'
+  | 'join'
+  | 'rateLimitPerMinute'
+  | 'trustProxy'
+  | 'port'
+  | 'host'
+  | 'redisCluster'
 > & { redisUrl: string | null };
 
 export interface InstanceParts {
@@ -83,13 +93,16 @@ export async function startWaitingRoomInstance(parts: InstanceParts): Promise<Ru
     queueTokenSecret: settings.queueTokenSecret,
     adminToken: settings.adminToken,
     joinPolicy: settings.join,
+    product: settings.product,
     joinRateLimit: createRateLimit({ perMinute: settings.rateLimitPerMinute, redis: limits, name: `join:${sale.saleId}` }),
     adminAttemptLimit: createFailedAttemptLimit({ ...ADMIN_LOGIN_ATTEMPTS, redis: limits, name: `admin-auth:${sale.saleId}` }),
     ...(side && { socketAdapter: createAdapter(side.publisher, side.subscriber) }),
     registry,
     logger,
   });
-  const app = createHttpApp({ logger, registry, checkReady: () => store.ping(), trustProxy: settings.trustProxy }, (routes) => {
+  const { imageUrl } = settings.product;
+  const httpOptions = { logger, registry, checkReady: () => store.ping(), trustProxy: settings.trustProxy };
+  const app = createHttpApp({ ...httpOptions, imageOrigins: imageUrl ? [new URL(imageUrl).origin] : [] }, (routes) => {
     parts.mountFirst?.(routes, limits);
     room.mount(routes);
   });

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { InTheDraw } from './InTheDraw';
 import { LotteryTicket } from './LotteryTicket';
 import { OutcomeStatus } from './OutcomeStatus';
+import { ProductCard } from './ProductCard';
 import { QueuePosition } from './QueuePosition';
 import { SaleSummary } from './SaleSummary';
 import type { SessionDeps } from './session';
@@ -45,7 +46,7 @@ export function ShopperPage({ deps }: { deps: SessionDeps }) {
   const holdsPlace = phase === 'waiting' || phase === 'buying' || phase === 'done';
   return (
     <main className="page shopper">
-      <h1>Flash sale</h1>
+      <ProductCard product={view.sale?.product ?? null} />
       <SaleSummary sale={view.sale} clockOffsetMs={view.clockOffsetMs} />
 
       {phase === 'loading' && <p className="muted">Checking your place…</p>}

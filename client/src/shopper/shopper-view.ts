@@ -1,7 +1,8 @@
-import type { QueuePositionEvent, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
+import type { Product, QueuePositionEvent, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { Outcome } from './outcome';
 
 export interface SaleView {
+  product: Product;
   status: SaleStatus;
   remaining: number;
   total: number;
@@ -69,6 +70,7 @@ export const FIRST_VIEW: ShopperView = {
 /** GET /api/sale, as the page shows it. */
 export function saleViewOf(answer: SaleAnswer): SaleView {
   return {
+    product: answer.product,
     status: answer.status,
     remaining: answer.stock.remaining,
     total: answer.stock.total,

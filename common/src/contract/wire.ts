@@ -108,6 +108,14 @@ export interface PurchaseAnswer {
   purchasedAt: string;
 }
 
+/** What is on sale, as the shopper page shows it (PRODUCT_NAME, PRODUCT_PRICE, PRODUCT_IMAGE_URL). */
+export interface Product {
+  name: string;
+  /** Text as the shop writes it, e.g. "129.00 EUR". */
+  price?: string;
+  imageUrl?: string;
+}
+
 /** GET /api/sale. */
 export interface SaleAnswer {
   saleId: string;
@@ -115,6 +123,7 @@ export interface SaleAnswer {
   startsAt: string;
   endsAt: string;
   serverTime: string;
+  product: Product;
   stock: { total: number; remaining: number };
   queue: { waiting: number; admissionRatePerMinute: number; paused: boolean };
   lottery: LotterySummary;

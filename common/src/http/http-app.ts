@@ -23,6 +23,8 @@ export interface HttpAppOptions {
   checkReady: () => Promise<void>;
   /** TRUST_PROXY: behind a load balancer, req.ip (and so every per-IP limit) is the shopper's address. */
   trustProxy?: boolean | number | string;
+  /** Origins the pages may load images from besides their own (the product's image). */
+  imageOrigins?: string[];
 }
 
 /**
@@ -39,7 +41,7 @@ export function createHttpApp(options: HttpAppOptions, mountRoutes: (app: Expres
 
   app.use(requestLogging(options.logger));
   app.use(closeWhileDraining);
-  app.use(securityHeaders);
+  app.use(securityHeaders(options.imageOrigins ?? []));
   app.use(sameOriginWrites);
   app.use(jsonBodies);
 
@@ -101,10 +103,14 @@ const closeWhileDraining: RequestHandler = (req, res, next) => {
 
 /**
  * helmet's defaults (CSP, nosniff, frame-ancestors, referrer policy, HSTS …), except that plain
- * HTTP is not upgraded: the all-in-one process serves http://127.0.0.1, and behind a load balancer
- * TLS ends there.
+ * HTTP is not upgraded (the all-in-one process serves http://127.0.0.1, and behind a load balancer
+ * TLS ends there) and images may also come from the given origins (the product's image, often on
+ * the shop's CDN).
  */
-const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+const securityHeaders = (imageOrigins: string[]) =>
+  helmet({
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc: ["'self'", 'data:', ...imageOrigins] } },
+  });
 
 /** True when a browser's Origin header names this very host (what the page was served from). */
 export function isSameOrigin(origin: string, host: string | undefined): boolean {

@@ -4,6 +4,7 @@ import {
   saleStatus,
   verificationKeys,
   type LotteryAnswer,
+  type Product,
   type QueueStore,
   type SaleAnswer,
   type SaleStore,
@@ -13,6 +14,7 @@ import {
 export interface SaleRouteDeps {
   store: SaleStore & QueueStore;
   keys: SigningKeys;
+  product: Product;
 }
 
 export function mountSaleRoutes(app: Express, deps: SaleRouteDeps): void {
@@ -31,6 +33,7 @@ export function mountSaleRoutes(app: Express, deps: SaleRouteDeps): void {
       startsAt: new Date(sale.startsAt).toISOString(),
       endsAt: new Date(sale.endsAt).toISOString(),
       serverTime: new Date(sale.now).toISOString(),
+      product: deps.product,
       stock: { total: sale.stock, remaining: sale.remaining },
       queue: { waiting: counters.waiting, admissionRatePerMinute: control.ratePerMinute, paused: control.paused },
       lottery: {

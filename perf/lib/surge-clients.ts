@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { ClientProcesses } from './client-processes';
 
 /** One shopper of the surge: a distinct userId and a loopback source address of their own. */
 export interface SurgeShopper {
@@ -42,22 +41,14 @@ export interface SurgeOutcome {
  * their HTTP calls and sockets, are more than the bench's own event loop can send.
  */
 export class SurgeClients {
-  private constructor(private readonly children: ChildProcess[]) {}
+  private constructor(private readonly children: ClientProcesses) {}
 
   static start(count: number): SurgeClients {
-    const children = Array.from({ length: count }, () =>
-      fork(path.join(__dirname, 'surge-client.js'), [], { serialization: 'advanced', stdio: 'inherit' }),
-    );
-    for (const child of children) {
-      const killOnExit = () => child.kill('SIGKILL');
-      process.once('exit', killOnExit);
-      child.once('exit', () => process.removeListener('exit', killOnExit));
-    }
-    return new SurgeClients(children);
+    return new SurgeClients(ClientProcesses.start('surge-client.js', count));
   }
 
   get pids(): number[] {
-    return this.children.map((child) => child.pid ?? 0);
+    return this.children.pids;
   }
 
   /**
@@ -65,15 +56,11 @@ export class SurgeClients {
    * and has each process fetch and solve one challenge per shopper. Returns how many were solved.
    */
   async prepare(url: string, shoppers: SurgeShopper[]): Promise<{ solved: number; required: boolean; solveMs: number }> {
-    const answers = await Promise.all(
-      this.children.map((child, k) =>
-        ask<{ solved: number; required: boolean; solveMs: number }>(child, {
-          type: 'prepare',
-          url,
-          shoppers: shoppers.filter((shopper) => shopper.index % this.children.length === k),
-        }),
-      ),
-    );
+    const answers = await this.children.askEach<{ solved: number; required: boolean; solveMs: number }>((k) => ({
+      type: 'prepare',
+      url,
+      shoppers: shoppers.filter((shopper) => shopper.index % this.children.count === k),
+    }));
     return {
       solved: answers.reduce((sum, answer) => sum + answer.solved, 0),
       required: answers.some((answer) => answer.required),
@@ -83,16 +70,8 @@ export class SurgeClients {
 
   /** Every shopper arrives at t0 + index × windowMs / total; resolves once each is placed or failed. */
   async surge(url: string, t0: number, windowMs: number, total: number): Promise<SurgeOutcome> {
-    const answers = await Promise.all(
-      this.children.map((child) =>
-        ask<{ runs: ShopperRun[]; disconnects: number; loopLagMs: { p99: number; max: number } }>(child, {
-          type: 'surge',
-          url,
-          t0,
-          windowMs,
-          total,
-        }),
-      ),
+    const answers = await this.children.askEach<{ runs: ShopperRun[]; disconnects: number; loopLagMs: { p99: number; max: number } }>(
+      () => ({ type: 'surge', url, t0, windowMs, total }),
     );
     return {
       runs: answers.flatMap((answer) => answer.runs).sort((a, b) => a.index - b.index),
@@ -101,28 +80,7 @@ export class SurgeClients {
     };
   }
 
-  async close(): Promise<void> {
-    await Promise.all(
-      this.children.map(async (child) => {
-        if (child.exitCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        await ask(child, { type: 'close' });
-        await exited;
-      }),
-    );
+  close(): Promise<void> {
+    return this.children.close();
   }
-}
-
-/** Sends one request to a child and waits for its answer; each child has one request at a time. */
-function ask<T>(child: ChildProcess, message: { type: string } & Record<string, unknown>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`surge client exited with ${code} during '${message.type}'`));
-    child.once('exit', onExit);
-    child.once('message', (answer: { type: string; error?: string }) => {
-      child.removeListener('exit', onExit);
-      if (answer.type === 'failed') reject(new Error(`surge client failed during '${message.type}': ${answer.error}`));
-      else resolve(answer as T);
-    });
-    child.send(message);
-  });
 }

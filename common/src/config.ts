@@ -124,10 +124,10 @@ export function loadConfig<M extends ProcessMode>(env: Env, mode: M, now: number
     return result.data;
   };
 
-  const startsAt = parse('SALE_STARTS_AT', instant, now + DEFAULT_START_DELAY_MS);
-  const endsAt = parse('SALE_ENDS_AT', instant, startsAt + DEFAULT_SALE_LENGTH_MS);
+  const startsAt = parse('SALE_STARTS_AT', isoInstant, now + DEFAULT_START_DELAY_MS);
+  const endsAt = parse('SALE_ENDS_AT', isoInstant, startsAt + DEFAULT_SALE_LENGTH_MS);
   if (endsAt <= startsAt) throw new ConfigError('SALE_ENDS_AT', 'must be after SALE_STARTS_AT');
-  const queueOpensAt = parse('QUEUE_OPENS_AT', instant, Math.min(now, startsAt));
+  const queueOpensAt = parse('QUEUE_OPENS_AT', isoInstant, Math.min(now, startsAt));
   if (queueOpensAt > startsAt) throw new ConfigError('QUEUE_OPENS_AT', 'must not be after SALE_STARTS_AT');
 
   const sale: SaleDefinition = {
@@ -299,7 +299,7 @@ function compilesAsProxyList(value: string): boolean {
 const saleIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"');
 
 /** ISO-8601 instants with a date and a time zone, so every instance reads the same moment. */
-const instant = z
+export const isoInstant = z
   .string()
   .regex(
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,

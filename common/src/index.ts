@@ -5,6 +5,7 @@ export * from './logger';
 export * from './http/http-app';
 export * from './http/serve';
 export * from './sale/purchase';
+export * from './sale/sale-change';
 export * from './store/keys';
 export * from './store/sale-store';
 export * from './store/queue-store';

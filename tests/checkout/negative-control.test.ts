@@ -17,6 +17,7 @@ class ReadThenWriteStore implements SaleStore {
   ) {}
   initSale = (...args: Parameters<SaleStore['initSale']>) => this.safe.initSale(...args);
   getSale = () => this.safe.getSale();
+  changeSale = (...args: Parameters<SaleStore['changeSale']>) => this.safe.changeSale(...args);
   getOrder = (userId: string) => this.safe.getOrder(userId);
   orderLog = () => this.safe.orderLog();
   ping = () => this.safe.ping();

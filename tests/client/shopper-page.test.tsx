@@ -33,8 +33,13 @@ it('joins, follows the line live, and buys by itself when admitted', async () =>
   expect(screen.getByTestId('queue-position')).toHaveTextContent(/^1$/);
   expect(screen.getByText(/40 people are waiting/)).toBeInTheDocument();
 
-  act(() => socket().handlers.saleStatus({ status: 'active', remaining: 9 }));
+  const startsAt = new Date(Date.now() - 60_000).toISOString();
+  const endsAt = new Date(Date.now() + 3_600_000).toISOString();
+  act(() => socket().handlers.saleStatus({ status: 'active', remaining: 9, startsAt, endsAt, total: 100 }));
   expect(screen.getByTestId('stock-remaining')).toHaveTextContent('9 of 100');
+  // The operator adds stock and moves the end: the page follows the push.
+  act(() => socket().handlers.saleStatus({ status: 'active', remaining: 59, startsAt, endsAt, total: 150 }));
+  expect(screen.getByTestId('stock-remaining')).toHaveTextContent('59 of 150');
 
   act(() => socket().handlers.admitted({ admissionToken: 'jwt-1', expiresAt: Date.now() + 120_000 }));
   await waitFor(() => expect(outcome()).toHaveAttribute('data-outcome', 'purchased'));

@@ -24,6 +24,7 @@ import { createIdentityCheck } from './guards/identity';
 import { createJoinChallenges } from './guards/join-challenge';
 import { createNetworkBar } from './journeys/bar-network';
 import { createJoin } from './journeys/join';
+import { createSaleAnswer } from './journeys/sale-answer';
 import { createWhereIStand } from './journeys/where-i-stand';
 import { createGreeting } from './live/greeting';
 import { LiveTicker } from './live/live-ticker';
@@ -79,7 +80,9 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
   const queueTokens = createQueueTokens(deps.queueTokenSecret, deps.saleId);
   const admissionTokens = createAdmissionTokenIssuer(store, deps.keys.privateKey, deps.saleId, deps.admission.tokenTtlSeconds, clock);
   const whereIStand = createWhereIStand(store, admissionTokens);
-  const estimate = new WaitEstimate(deps.window.startsAt);
+  // This instance's copy of the window, which the ticker keeps as the store holds it (an operator may move it).
+  const window = { ...deps.window };
+  const estimate = new WaitEstimate(window);
   const etaSeconds = (position: number | null) => estimate.seconds(position, clock());
 
   // The greeting reads the ticker's figures only once sockets connect, after start().
@@ -90,7 +93,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
   );
   // A Redis adapter reports a lost subscription here; unheard, the error would end the process.
   sockets.io.of('/').adapter.on('error', (error: Error) => logger.warn({ err: error.message }, 'socket adapter error'));
-  const ticker: LiveTicker = new LiveTicker({ store, sockets, window: deps.window, estimate, instanceId, logger });
+  const ticker: LiveTicker = new LiveTicker({ store, sockets, window, estimate, instanceId, logger });
   const presence = new PresenceRenewal({ store, sockets, graceMs: deps.admission.presenceGraceSeconds * 1000, logger });
   const metrics = createWaitingRoomMetrics(deps.registry, {
     connectedSockets: () => sockets.connectedSockets,
@@ -136,6 +139,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       }
     },
   });
+  const saleAnswer = createSaleAnswer(store, deps.product);
   // Read-only, for the operator's ledger figures; opened on first use.
   const ledger: { log: OrderLog | null } = { log: null };
 
@@ -151,16 +155,16 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
         clock,
         queueTokens,
         etaSeconds,
-        queueOpensAt: deps.window.queueOpensAt,
-        startsAt: deps.window.startsAt,
+        window,
         rateLimit: deps.joinRateLimit,
         onJoin: () => metrics.joins.inc(),
       });
-      mountSaleRoutes(app, { store, keys: deps.keys, product: deps.product });
+      mountSaleRoutes(app, { store, keys: deps.keys, saleAnswer });
       mountAdminRoutes(app, {
         store,
         attemptLimit: deps.adminAttemptLimit,
         ledgerStats: () => (ledger.log ??= store.orderLog()).stats(),
+        saleAnswer,
         adminToken: deps.adminToken,
         networkBar,
         instance: () => ({

@@ -2,7 +2,7 @@ import type { SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { NextStep, QueueContext } from './answers';
 import type { JourneyTurn } from './journey-turn';
 import { isFinal, type Outcome } from './outcome';
-import { saleViewOf } from './shopper-view';
+import { saleViewOf, type SaleWindowView } from './shopper-view';
 
 /** The moves that several events share: each takes the turn under way and carries it on. */
 
@@ -94,9 +94,9 @@ export function takeSale(turn: JourneyTurn, answer: SaleAnswer, at: number): voi
   takeSaleStatus(turn, answer.status, answer.stock.remaining);
 }
 
-export function takeSaleStatus(turn: JourneyTurn, status: SaleStatus, remaining: number): void {
+export function takeSaleStatus(turn: JourneyTurn, status: SaleStatus, remaining: number, window?: SaleWindowView): void {
   const sale = turn.view.sale;
-  if (sale) turn.show({ sale: { ...sale, status, remaining } });
+  if (sale) turn.show({ sale: { ...sale, ...window, status, remaining } });
   if ((status === 'sold_out' || status === 'ended') && (turn.view.phase === 'idle' || turn.view.phase === 'joining')) {
     settleIdle(turn, turn.view.outcome);
   }

@@ -4,7 +4,7 @@ import { NETWORK_BARRED_FROM_LINE, queueStep, type NextStep } from './answers';
 import { JourneyTurn, type Journey, type JourneyEffect } from './journey-turn';
 import { admit, follow, saleClosed, settleIdle, takeSale, takeSaleStatus } from './journey-steps';
 import type { StoredPlace } from './place-storage';
-import { FIRST_VIEW } from './shopper-view';
+import { FIRST_VIEW, type SaleWindowView } from './shopper-view';
 
 export type { Journey, JourneyEffect };
 
@@ -30,7 +30,8 @@ export type JourneyEvent =
   | { type: 'purchaseBusy' }
   /** The purchase attempt is over: bought, refused, or out of time. */
   | { type: 'purchaseAnswered'; step: NextStep }
-  | { type: 'saleStatusPushed'; status: SaleStatus; remaining: number }
+  /** `window`: the sale's start, end and stock as the push says, which an operator may have moved. */
+  | { type: 'saleStatusPushed'; status: SaleStatus; remaining: number; window: SaleWindowView }
   | { type: 'saleClosed'; outcome: 'sold_out' | 'sale_ended' }
   /** The socket refused the queue token. */
   | { type: 'placeRefused' }
@@ -96,7 +97,7 @@ function take(turn: JourneyTurn, event: JourneyEvent): void {
       turn.buyWith(null);
       return follow(turn, event.step, 'join');
     case 'saleStatusPushed':
-      return takeSaleStatus(turn, event.status, event.remaining);
+      return takeSaleStatus(turn, event.status, event.remaining, event.window);
     case 'saleClosed':
       return saleClosed(turn, event.outcome);
     case 'placeRefused':

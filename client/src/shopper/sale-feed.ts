@@ -65,7 +65,13 @@ export class SaleFeed {
     return {
       position: (place) => tell({ type: 'positionPushed', place }),
       admitted: ({ admissionToken, expiresAt }) => tell({ type: 'admitted', admissionToken, expiresAt }),
-      saleStatus: ({ status, remaining }) => tell({ type: 'saleStatusPushed', status, remaining }),
+      saleStatus: ({ status, remaining, startsAt, endsAt, total }) =>
+        tell({
+          type: 'saleStatusPushed',
+          status,
+          remaining,
+          window: { startsAt: Date.parse(startsAt), endsAt: Date.parse(endsAt), total },
+        }),
       soldOut: () => tell({ type: 'saleClosed', outcome: 'sold_out' }),
       ended: () => tell({ type: 'saleClosed', outcome: 'sale_ended' }),
       rejected: () => {

@@ -1,14 +1,18 @@
 import type { Product, QueuePositionEvent, SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { Outcome } from './outcome';
 
-export interface SaleView {
-  product: Product;
-  status: SaleStatus;
-  remaining: number;
-  total: number;
+/** The sale's window and stock: what an operator may move (PATCH /api/admin/sale). */
+export interface SaleWindowView {
   /** Epoch ms, server clock. */
   startsAt: number;
   endsAt: number;
+  total: number;
+}
+
+export interface SaleView extends SaleWindowView {
+  product: Product;
+  status: SaleStatus;
+  remaining: number;
   /** Shoppers in the line, as of the last sale answer. */
   waiting: number;
 }

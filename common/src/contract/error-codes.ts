@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'sold_out',
   'sale_ended',
   'sale_not_started',
+  'sale_started',
   'rate_limited',
   'unavailable',
   'internal_error',

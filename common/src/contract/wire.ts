@@ -25,6 +25,10 @@ export interface QueueAdmittedEvent {
 export interface SaleStatusEvent {
   status: SaleStatus;
   remaining: number;
+  /** Beyond the SPEC's two fields: the window and stock, so a page follows an operator's change. */
+  startsAt: string;
+  endsAt: string;
+  total: number;
 }
 
 /** Server → shopper. */

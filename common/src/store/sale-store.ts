@@ -1,5 +1,6 @@
 import type { SaleDefinition } from '../config';
 import type { Order, PurchaseOutcome, PurchaseRequest } from '../sale/purchase';
+import type { SaleChange, SaleChangeRefusal } from '../sale/sale-change';
 import type { InitialAdmission } from './queue-store';
 import type { OrderLog } from './order-log';
 
@@ -34,6 +35,11 @@ export interface SaleStore {
    */
   initSale(definition: SaleDefinition, admission: InitialAdmission | null): Promise<SaleSnapshot>;
   getSale(): Promise<SaleSnapshot>;
+  /**
+   * The operator moves the start, the end or the stock, by decideSaleChange()'s rules, atomically
+   * against purchases and the clock; a refusal changes nothing.
+   */
+  changeSale(change: SaleChange): Promise<{ ok: true; sale: SaleSnapshot } | { ok: false; refusal: SaleChangeRefusal }>;
   /** One atomic step: window, token expiry, one per user, stock, then the order is recorded. */
   purchase(request: PurchaseRequest): Promise<PurchaseOutcome>;
   getOrder(userId: string): Promise<Order | null>;

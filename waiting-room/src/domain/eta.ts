@@ -96,7 +96,8 @@ export interface EstimateFigures {
 export class WaitEstimate {
   private figures: EstimateFigures = { inDraw: 0, measuredPerSecond: null, ratePerMinute: 0, paused: false };
 
-  constructor(private readonly startsAt: number) {}
+  /** `window` is the instance's live copy of the sale's window: an operator may move the start. */
+  constructor(private readonly window: { startsAt: number }) {}
 
   update(figures: EstimateFigures): void {
     this.figures = figures;
@@ -104,6 +105,6 @@ export class WaitEstimate {
 
   /** Seconds until the shopper at `position` (null: in the draw) is admitted. */
   seconds(position: number | null, now: number): number {
-    return estimateWaitSeconds({ position, ...this.figures, msUntilStart: this.startsAt - now });
+    return estimateWaitSeconds({ position, ...this.figures, msUntilStart: this.window.startsAt - now });
   }
 }

@@ -21,7 +21,7 @@ export function createGreeting(deps: GreetingDeps): Greeting {
   return async (socket) => {
     const { userId } = socket.data;
     const figures = deps.latest();
-    if (figures) socket.emit('sale:status', { status: figures.status, remaining: figures.counters.remaining });
+    if (figures) socket.emit('sale:status', figures.statusEvent);
     try {
       const standing = await deps.whereIStand(userId, 'peek');
       if (standing.kind === 'waiting') {

@@ -6,6 +6,7 @@ import {
   type QueueStore,
   type SaleCounters,
   type SaleStatus,
+  type SaleStatusEvent,
   type SaleStore,
   type SaleWindow,
 } from '@flashsale/common';
@@ -27,6 +28,8 @@ const STOCK_PUSH_MS = 1_000;
 /** What every instance knows about the sale between ticks. */
 export interface LiveFigures {
   status: SaleStatus;
+  /** What `sale:status` says now: status, stock and window. */
+  statusEvent: SaleStatusEvent;
   counters: SaleCounters;
   control: AdmissionControl;
   measuredPerSecond: number | null;
@@ -43,13 +46,14 @@ export class LiveTicker {
   private figures: LiveFigures | null = null;
   private readonly meter = new AdmissionRateMeter();
   private lastRefresh = { at: 0, departures: -1, shoppers: -1 };
-  private lastStockPush = { at: 0, remaining: -1 };
+  private lastStockPush = { at: 0, remaining: -1, total: -1 };
 
   constructor(
     private readonly deps: {
       store: SaleStore & QueueStore;
       sockets: ShopperSockets;
-      window: SaleWindow;
+      /** The instance's live copy of the window, kept here as the store holds it (an operator may move it). */
+      window: SaleWindow & { queueOpensAt: number };
       /** Written each tick; the routes and the greeting read it too. */
       estimate: WaitEstimate;
       instanceId: string;
@@ -79,17 +83,27 @@ export class LiveTicker {
   private async refresh(): Promise<void> {
     try {
       const { store, sockets } = this.deps;
-      const [counters, control] = await Promise.all([store.saleCounters(), store.getAdmissionControl()]);
+      const [counters, control, sale] = await Promise.all([store.saleCounters(), store.getAdmissionControl(), store.getSale()]);
+      const { window } = this.deps;
+      const moved = sale.startsAt !== window.startsAt || sale.endsAt !== window.endsAt || sale.stock !== this.lastStockPush.total;
+      Object.assign(window, { startsAt: sale.startsAt, endsAt: sale.endsAt, queueOpensAt: sale.queueOpensAt });
       const previous = this.figures;
-      const status = saleStatus(this.deps.window, counters.remaining, counters.now);
+      const status = saleStatus(window, counters.remaining, counters.now);
       const admitting = status === 'active' && !control.paused && counters.inDraw === 0 && counters.present > 0;
       this.meter.record(counters.now, counters.admittedTotal, { admitting, ratePerMinute: control.ratePerMinute });
       const measuredPerSecond = this.meter.perSecond();
-      this.figures = { status, counters, control, measuredPerSecond };
+      const statusEvent: SaleStatusEvent = {
+        status,
+        remaining: counters.remaining,
+        startsAt: new Date(window.startsAt).toISOString(),
+        endsAt: new Date(window.endsAt).toISOString(),
+        total: sale.stock,
+      };
+      this.figures = { status, statusEvent, counters, control, measuredPerSecond };
       const { ratePerMinute, paused } = control;
       this.deps.estimate.update({ inDraw: counters.inDraw, measuredPerSecond, ratePerMinute, paused });
 
-      this.pushSaleStatus(previous?.status ?? null, status, counters);
+      this.pushSaleStatus(previous?.status ?? null, statusEvent, counters.now, moved);
       if (status === 'upcoming' || status === 'active') await this.refreshPositions(counters);
       await store.reportSockets(this.deps.instanceId, sockets.connectedSockets);
     } catch (error) {
@@ -97,14 +111,16 @@ export class LiveTicker {
     }
   }
 
-  private pushSaleStatus(previous: SaleStatus | null, status: SaleStatus, counters: SaleCounters): void {
+  /** `moved`: the operator moved the window or the stock, which every page hears at once. */
+  private pushSaleStatus(previous: SaleStatus | null, event: SaleStatusEvent, now: number, moved: boolean): void {
     const { io } = this.deps.sockets;
+    const { status, remaining, total } = event;
     const changed = previous !== null && previous !== status;
-    const stockMoved = counters.remaining !== this.lastStockPush.remaining && counters.now - this.lastStockPush.at >= STOCK_PUSH_MS;
-    if (changed || stockMoved) {
+    const stockMoved = remaining !== this.lastStockPush.remaining && now - this.lastStockPush.at >= STOCK_PUSH_MS;
+    if (changed || stockMoved || moved) {
       // Local sockets only: every instance tells its own, so nobody hears it twice.
-      io.local.emit('sale:status', { status, remaining: counters.remaining });
-      this.lastStockPush = { at: counters.now, remaining: counters.remaining };
+      io.local.emit('sale:status', event);
+      this.lastStockPush = { at: now, remaining, total };
     }
     if (!changed) return;
     if (status === 'sold_out') io.local.emit('sale:sold_out');

@@ -3,17 +3,20 @@ import type { Express, RequestHandler } from 'express';
 import { z } from 'zod';
 import {
   HttpError,
+  isoInstant,
   MAX_CHALLENGE_NUMBER,
   type AdminStateAnswer,
   type BlockedNetworksAnswer,
   type LedgerStats,
   type QueueStore,
+  type SaleAnswer,
+  type SaleStore,
 } from '@flashsale/common';
 import { normalizeCidr } from '../guards/networks';
 import type { NetworkBar } from '../journeys/bar-network';
 
 export interface AdminRouteDeps {
-  store: QueueStore;
+  store: SaleStore & QueueStore;
   /** Counts failed logins per IP and refuses guessers (createFailedAttemptLimit). */
   attemptLimit: RequestHandler;
   /** The ledger's figures, or null where there is no ledger. */
@@ -21,6 +24,8 @@ export interface AdminRouteDeps {
   adminToken: string;
   instance: () => AdminStateAnswer['instance'];
   networkBar: NetworkBar;
+  /** GET /api/sale's answer, which PATCH /api/admin/sale answers with. */
+  saleAnswer: () => Promise<SaleAnswer>;
 }
 
 /** POST /api/admin/blocked-networks: one CIDR, nothing else. */
@@ -38,6 +43,12 @@ const admissionChange = z
     overbook: z.number().min(1).max(100),
     challengeMaxNumber: z.number().int().min(0).max(MAX_CHALLENGE_NUMBER),
   })
+  .partial()
+  .strict();
+
+/** PATCH /api/admin/sale: ISO-8601 instants and a whole stock, only these fields. */
+const saleChange = z
+  .object({ startsAt: isoInstant, endsAt: isoInstant, stock: z.number().int().min(0).max(1_000_000_000) })
   .partial()
   .strict();
 
@@ -90,6 +101,21 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
       throw new HttpError(400, 'bad_request', `Invalid admission settings: ${field}: ${issue?.message ?? 'invalid'}. Nothing was changed.`);
     }
     res.json({ settings: await store.updateAdmissionControl(change.data) });
+  });
+
+  app.patch('/api/admin/sale', attemptLimit, requireOperator, async (req, res) => {
+    const change = saleChange.safeParse(req.body);
+    if (!change.success) {
+      const issue = change.error.issues[0];
+      const field = issue?.path.join('.') || 'body';
+      throw new HttpError(400, 'bad_request', `Invalid change to the sale: ${field}: ${issue?.message ?? 'invalid'}. Nothing was changed.`);
+    }
+    const result = await store.changeSale(change.data);
+    if (!result.ok) {
+      const { code, message } = result.refusal;
+      throw new HttpError(code === 'sale_started' ? 409 : 400, code, `${message} Nothing was changed.`);
+    }
+    res.json(await deps.saleAnswer());
   });
 
   app.post('/api/admin/blocked-networks', attemptLimit, requireOperator, async (req, res) => {

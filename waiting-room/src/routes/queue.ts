@@ -16,9 +16,8 @@ export interface QueueRouteDeps {
   clock: () => number;
   queueTokens: QueueTokens;
   etaSeconds: (position: number | null) => number;
-  queueOpensAt: number;
-  /** The start, when a random pre-queue is drawn. */
-  startsAt: number;
+  /** The instance's live copy of the window: the queue's opening, and the start, when a random pre-queue is drawn. */
+  window: { queueOpensAt: number; startsAt: number };
   rateLimit: RequestHandler;
   onJoin: () => void;
 }
@@ -33,8 +32,8 @@ export function mountQueueRoutes(app: Express, deps: QueueRouteDeps): void {
       userId,
       queueToken: queueTokens.sign(userId),
       etaSeconds: deps.etaSeconds,
-      queueOpensAt: deps.queueOpensAt,
-      drawAt: deps.startsAt,
+      queueOpensAt: deps.window.queueOpensAt,
+      drawAt: deps.window.startsAt,
     });
   }
 

@@ -1,10 +1,8 @@
 import type { Express } from 'express';
 import {
   LOTTERY_ALGORITHM,
-  saleStatus,
   verificationKeys,
   type LotteryAnswer,
-  type Product,
   type QueueStore,
   type SaleAnswer,
   type SaleStore,
@@ -14,35 +12,15 @@ import {
 export interface SaleRouteDeps {
   store: SaleStore & QueueStore;
   keys: SigningKeys;
-  product: Product;
+  /** GET /api/sale's answer (journeys/sale-answer.ts). */
+  saleAnswer: () => Promise<SaleAnswer>;
 }
 
 export function mountSaleRoutes(app: Express, deps: SaleRouteDeps): void {
   const { store } = deps;
 
   app.get('/api/sale', async (_req, res) => {
-    const [sale, counters, control, lottery] = await Promise.all([
-      store.getSale(),
-      store.saleCounters(),
-      store.getAdmissionControl(),
-      store.lottery(),
-    ]);
-    const answer: SaleAnswer = {
-      saleId: sale.saleId,
-      status: saleStatus(sale, sale.remaining, sale.now),
-      startsAt: new Date(sale.startsAt).toISOString(),
-      endsAt: new Date(sale.endsAt).toISOString(),
-      serverTime: new Date(sale.now).toISOString(),
-      product: deps.product,
-      stock: { total: sale.stock, remaining: sale.remaining },
-      queue: { waiting: counters.waiting, admissionRatePerMinute: control.ratePerMinute, paused: control.paused },
-      lottery: {
-        order: lottery.order,
-        ...(lottery.commitment !== null && { commitment: lottery.commitment }),
-        ...(lottery.seed !== null && { seed: lottery.seed }),
-      },
-    };
-    res.json(answer);
+    res.json(await deps.saleAnswer());
   });
 
   // Everything needed to recompute the draw (npm run verify-lottery does it).

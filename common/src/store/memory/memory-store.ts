@@ -13,6 +13,7 @@ import {
   type SaleCounters,
 } from '../../queue/queue-state';
 import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
+import { decideSaleChange, type SaleChange, type SaleChangeRefusal } from '../../sale/sale-change';
 import type { OrderLog } from '../order-log';
 import { MemoryOrderLog, OrderStream } from './memory-order-log';
 import type { InitialAdmission, JoinTerms, PrequeueSettlement, QueueStore } from '../queue-store';
@@ -132,6 +133,16 @@ export class MemoryStore implements SaleStore, QueueStore {
   async getSale(): Promise<SaleSnapshot> {
     const { definition, remaining } = this.requireSale();
     return { ...definition, remaining, now: this.clock() };
+  }
+
+  async changeSale(change: SaleChange): Promise<{ ok: true; sale: SaleSnapshot } | { ok: false; refusal: SaleChangeRefusal }> {
+    const sale = this.requireSale();
+    const verdict = decideSaleChange({ ...sale.definition, remaining: sale.remaining }, change, this.clock());
+    if (!verdict.ok) return verdict;
+    const { startsAt, endsAt, queueOpensAt, stock, remaining } = verdict.sale;
+    Object.assign(sale.definition, { startsAt, endsAt, queueOpensAt, stock });
+    sale.remaining = remaining;
+    return { ok: true, sale: await this.getSale() };
   }
 
   async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {

@@ -1,6 +1,7 @@
 import type { SaleDefinition } from '../../config';
 import { StoreUnavailableError } from '../../errors';
 import type { Order, PurchaseOutcome, PurchaseRequest } from '../../sale/purchase';
+import { decideSaleChange, type SaleChange, type SaleChangeRefusal } from '../../sale/sale-change';
 import { saleKeys, type SaleKeys } from '../keys';
 import type { AdmissionControl } from '../../queue/admission';
 import { drawLotterySeed, drawOrder, newLotteryTicket, type LotteryState } from '../../queue/lottery';
@@ -81,6 +82,34 @@ export class RedisStore implements SaleStore, QueueStore {
 
   async getSale(): Promise<SaleSnapshot> {
     return parseSnapshot(await this.call(() => this.scripts.readSale(this.keys.sale, this.nowArgument())));
+  }
+
+  async changeSale(change: SaleChange): Promise<{ ok: true; sale: SaleSnapshot } | { ok: false; refusal: SaleChangeRefusal }> {
+    // Decided on a snapshot, written only if the snapshot still holds: a purchase or the clock
+    // crossing the start between the two makes it decide again, on the sale as it is then.
+    for (let attempt = 1; ; attempt++) {
+      const sale = await this.getSale();
+      const verdict = decideSaleChange(sale, change, sale.now);
+      if (!verdict.ok) return verdict;
+      const next = verdict.sale;
+      const written = await this.call(() =>
+        this.scripts.changeSale(
+          this.keys.sale,
+          sale.startsAt,
+          sale.endsAt,
+          sale.stock,
+          next.phase,
+          next.startsAt,
+          next.endsAt,
+          next.queueOpensAt,
+          next.stock,
+          next.remaining,
+          this.nowArgument(),
+        ),
+      );
+      if (written === 'OK') return { ok: true, sale: await this.getSale() };
+      if (attempt === 3) throw new Error(`the sale kept changing under the operator's change (${written})`);
+    }
   }
 
   async purchase(request: PurchaseRequest): Promise<PurchaseOutcome> {

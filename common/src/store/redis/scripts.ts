@@ -30,6 +30,19 @@ export interface SaleScripts {
     challengeMaxNumber: number,
   ): Reply;
   readSale(sale: string, now: string): Reply;
+  changeSale(
+    sale: string,
+    startsAt: number,
+    endsAt: number,
+    stock: number,
+    phase: 'upcoming' | 'active',
+    newStartsAt: number,
+    newEndsAt: number,
+    newQueueOpensAt: number,
+    newStock: number,
+    newRemaining: number,
+    now: string,
+  ): Promise<string>;
   purchase(
     sale: string,
     orders: string,

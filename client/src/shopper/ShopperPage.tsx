@@ -6,6 +6,7 @@ import { ProductCard } from './ProductCard';
 import { QueuePosition } from './QueuePosition';
 import { SaleSummary } from './SaleSummary';
 import type { SessionDeps } from './session';
+import { ShopperAlerts } from './ShopperAlerts';
 import { useShopperSession } from './use-shopper-session';
 import { USER_ID_RULE } from './answers';
 
@@ -101,6 +102,7 @@ export function ShopperPage({ deps }: { deps: SessionDeps }) {
         </section>
       )}
 
+      <ShopperAlerts session={session} view={view} />
       <OutcomeStatus ref={outcomeRef} outcome={view.outcome} />
       {view.notice && <p className="notice">{view.notice}</p>}
       {view.ticket && holdsPlace && <LotteryTicket ticket={view.ticket} drawn={view.lotteryDrawn} />}

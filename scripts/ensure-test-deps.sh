@@ -12,6 +12,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/n
 # The deployment test validates docker-compose.yml and deploy/haproxy.cfg with the real tools, no engine needed.
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+# The monitoring profile's Prometheus configuration and the dashboard's queries go through promtool (Debian's prometheus package).
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,10 +1,12 @@
 import '@testing-library/jest-dom';
-import { act, render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common/contract';
+import type { AdminStateAnswer, AdmissionSettingsAnswer, SaleAnswer } from '@flashsale/common/contract';
 import { AdminConsole } from '../../client/src/admin/AdminConsole';
 import { AdmissionControls } from '../../client/src/admin/AdmissionControls';
 import { BlockedNetworks } from '../../client/src/admin/BlockedNetworks';
+import { LedgerFigures } from '../../client/src/admin/LedgerFigures';
+import { browserTimeZone, localInputOf, readableInstant } from '../../client/src/admin/local-time';
 import { settingsChange } from '../../client/src/admin/settings-form';
 import { headerOf, jsonResponse as json } from './fake-response';
 
@@ -44,7 +46,24 @@ function stateAnswer(settings = SETTINGS): AdminStateAnswer {
   };
 }
 
+const SALE: SaleAnswer = {
+  saleId: 'sale-1',
+  status: 'upcoming',
+  startsAt: '2030-01-01T13:00:00.000Z',
+  endsAt: '2030-01-01T15:00:00.000Z',
+  serverTime: '2030-01-01T12:00:00.000Z',
+  product: { name: 'Trail shoe' },
+  stock: { total: 100, remaining: 100 },
+  queue: { waiting: 1234, admissionRatePerMinute: 600, paused: false },
+  lottery: { order: 'fifo' },
+};
+
 let fetchMock: jest.Mock<Promise<Response>, [string, RequestInit?]>;
+
+/** The console's two polls answered as the server would: the state and the sale. */
+function answerPolls(state: AdminStateAnswer = stateAnswer(), sale: SaleAnswer = SALE) {
+  return (url: string) => Promise.resolve(json(200, url === '/api/sale' ? sale : state));
+}
 
 beforeEach(() => {
   fetchMock = jest.fn<Promise<Response>, [string, RequestInit?]>();
@@ -218,7 +237,7 @@ describe('the operator console', () => {
     jest.useFakeTimers();
     try {
       window.sessionStorage.setItem('flashsale.adminToken', 'secret');
-      fetchMock.mockImplementation(() => Promise.resolve(json(200, stateAnswer())));
+      fetchMock.mockImplementation(answerPolls());
       render(<AdminConsole />);
       expect(await screen.findByTestId('counter-waiting')).toHaveTextContent('1,234');
       expect(screen.getByTestId('counter-sold')).toHaveTextContent('80');
@@ -226,11 +245,12 @@ describe('the operator console', () => {
       expect(screen.getByTestId('counter-absent')).toHaveTextContent('234');
       expect(screen.getByTestId('counter-passedOver')).toHaveTextContent('410');
       expect(screen.getByTestId('admission-state')).toHaveTextContent('running');
-      const calls = fetchMock.mock.calls.length;
+      const polls = () => fetchMock.mock.calls.filter(([url]) => url === '/api/admin/state').length;
+      const calls = polls();
       await act(async () => {
         await jest.advanceTimersByTimeAsync(1_000);
       });
-      expect(fetchMock.mock.calls.length).toBe(calls + 1);
+      expect(polls()).toBe(calls + 1);
     } finally {
       jest.useRealTimers();
     }
@@ -238,7 +258,7 @@ describe('the operator console', () => {
 
   it('shows the abuse figures: refusals, the busiest networks and the barred ones', async () => {
     window.sessionStorage.setItem('flashsale.adminToken', 'secret');
-    fetchMock.mockImplementation(() => Promise.resolve(json(200, stateAnswer())));
+    fetchMock.mockImplementation(answerPolls());
     render(<AdminConsole />);
     expect(await screen.findByTestId('counter-challengesFailed')).toHaveTextContent('17');
     expect(screen.getByTestId('counter-placesRefused')).toHaveTextContent('1,250');
@@ -254,8 +274,8 @@ describe('the operator console', () => {
     jest.useFakeTimers();
     try {
       window.sessionStorage.setItem('flashsale.adminToken', 'secret');
-      fetchMock.mockImplementation((_url, init) =>
-        Promise.resolve(json(200, init?.method === 'POST' ? { blocked: ['198.51.100.0/24', '203.0.113.0/24'] } : stateAnswer())),
+      fetchMock.mockImplementation((url, init) =>
+        init?.method === 'POST' ? Promise.resolve(json(200, { blocked: ['198.51.100.0/24', '203.0.113.0/24'] })) : answerPolls()(url),
       );
       render(<AdminConsole />);
       // The clock stands still, so no poll comes between the bar and the list.
@@ -265,6 +285,122 @@ describe('the operator console', () => {
 
       expect(await within(screen.getByTestId('blocked-networks')).findByText('203.0.113.0/24')).toBeInTheDocument();
       expect(fetchMock.mock.calls.filter(([url]) => url === '/api/admin/state')).toHaveLength(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('the whole sale at a glance', () => {
+  const SERVER_TIME = '2030-01-01T12:00:00.000Z';
+
+  it('shows presence, the outcomes by code and the ledger from the state answer', async () => {
+    window.sessionStorage.setItem('flashsale.adminToken', 'secret');
+    const state: AdminStateAnswer = {
+      ...stateAnswer(),
+      counters: { ...stateAnswer().counters, outcomes: { token_expired: 5, purchased: 80, sold_out: 15 } },
+      ledger: { written: 75, pending: 5, lastWriteAt: '2030-01-01T11:59:48.000Z' },
+    };
+    fetchMock.mockImplementation(answerPolls(state));
+    render(<AdminConsole />);
+
+    const presence = within(await screen.findByRole('region', { name: 'Presence' }));
+    expect(presence.getByTestId('counter-present')).toHaveTextContent('1,000');
+    expect(presence.getByTestId('counter-absent')).toHaveTextContent('234');
+    expect(presence.getByTestId('counter-timedOut')).toHaveTextContent('12');
+    expect(presence.getByTestId('presence-share')).toHaveTextContent('81 % of the 1,234 waiting are present.');
+
+    const outcomes = screen.getByRole('table', { name: 'Purchase attempts, sale-wide' });
+    const rows = within(outcomes)
+      .getAllByRole('row')
+      .map((row) =>
+        within(row)
+          .queryAllByRole('cell')
+          .map((cell) => cell.textContent),
+      );
+    // Most frequent first, whatever order the answer listed them in; the total in the footer.
+    expect(rows.filter((cells) => cells.length === 3)).toEqual([
+      ['Purchased purchased', '80', '80 %'],
+      ['Sold out sold_out', '15', '15 %'],
+      ['Admission expired token_expired', '5', '5 %'],
+    ]);
+    expect(within(outcomes).getByRole('rowheader', { name: 'All attempts' }).parentElement).toHaveTextContent('100');
+
+    const ledger = within(screen.getByRole('region', { name: 'Ledger' }));
+    expect(ledger.getByTestId('ledger-written')).toHaveTextContent('75');
+    expect(ledger.getByTestId('ledger-pending')).toHaveTextContent('5');
+    expect(ledger.getByTestId('ledger-last-write')).toHaveTextContent('12 s ago');
+    expect(ledger.getByTestId('ledger-health')).toHaveTextContent('Behind: 5 orders wait to be written.');
+  });
+
+  it('says when there is no ledger, when it is up to date, and when it is still within its 5 s', () => {
+    const { rerender } = render(<LedgerFigures ledger={undefined} serverTime={SERVER_TIME} />);
+    expect(screen.getByTestId('ledger-health')).toHaveTextContent('No ledger');
+    expect(screen.queryByTestId('ledger-written')).toBeNull();
+
+    rerender(
+      <LedgerFigures ledger={{ written: 1_250_000, pending: 0, lastWriteAt: '2029-12-31T23:00:00.000Z' }} serverTime={SERVER_TIME} />,
+    );
+    expect(screen.getByTestId('ledger-written')).toHaveTextContent('1,250,000');
+    expect(screen.getByTestId('ledger-last-write')).toHaveTextContent('13 h 0 min ago');
+    expect(screen.getByTestId('ledger-health')).toHaveTextContent('Up to date: every order is in the ledger.');
+
+    rerender(<LedgerFigures ledger={{ written: 10, pending: 1, lastWriteAt: '2030-01-01T11:59:58.000Z' }} serverTime={SERVER_TIME} />);
+    expect(screen.getByTestId('ledger-health')).toHaveTextContent('Writing: 1 order waits to be written.');
+
+    rerender(<LedgerFigures ledger={{ written: 0, pending: 3, lastWriteAt: null }} serverTime={SERVER_TIME} />);
+    expect(screen.getByTestId('ledger-last-write')).toHaveTextContent('none yet');
+    expect(screen.getByTestId('ledger-health')).toHaveTextContent('Behind: 3 orders wait to be written.');
+  });
+
+  it('says there was no purchase yet rather than show an empty table', async () => {
+    window.sessionStorage.setItem('flashsale.adminToken', 'secret');
+    fetchMock.mockImplementation(answerPolls({ ...stateAnswer(), counters: { ...stateAnswer().counters, outcomes: {} } }));
+    render(<AdminConsole />);
+    expect(await screen.findByText('No purchase attempted yet.')).toBeInTheDocument();
+    expect(screen.queryByTestId('outcomes')).toBeNull();
+  });
+
+  it("prefills the schedule from GET /api/sale, shows a saved change at once, and a poll asked before the save doesn't bring the old sale back", async () => {
+    jest.useFakeTimers();
+    try {
+      window.sessionStorage.setItem('flashsale.adminToken', 'secret');
+      const zone = browserTimeZone();
+      const moved: SaleAnswer = { ...SALE, startsAt: '2030-01-01T13:30:00.000Z' };
+      const held: { answer?: (response: Response) => void } = {};
+      let salePolls = 0;
+      fetchMock.mockImplementation((url, init) => {
+        if (init?.method === 'PATCH') return Promise.resolve(json(200, moved));
+        if (url === '/api/sale' && ++salePolls === 2) return new Promise((resolve) => (held.answer = resolve));
+        return answerPolls()(url);
+      });
+      render(<AdminConsole />);
+      const start = await screen.findByLabelText(/^Start/);
+      expect(start).toHaveValue(localInputOf(SALE.startsAt, zone));
+      expect(screen.getByTestId('schedule-starts')).toHaveTextContent(readableInstant(SALE.startsAt, zone));
+
+      // The second poll asks for the sale; its answer is held back until after the save.
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(1_000);
+      });
+      expect(held.answer).toBeDefined();
+      fireEvent.change(start, { target: { value: localInputOf(moved.startsAt, zone) } });
+      const user = userEvent.setup({ advanceTimers: (ms) => jest.advanceTimersByTime(ms) });
+      await user.click(screen.getByRole('button', { name: 'Save schedule' }));
+
+      expect(await screen.findByText(/^Saved\./)).toBeInTheDocument();
+      const [call] = patchCalls();
+      expect(call?.url).toBe('/api/admin/sale');
+      expect(Object.keys(call?.body as object)).toEqual(['startsAt']);
+      expect(Date.parse((call?.body as { startsAt: string }).startsAt)).toBe(Date.parse(moved.startsAt));
+      expect(screen.getByTestId('schedule-starts')).toHaveTextContent(readableInstant(moved.startsAt, zone));
+
+      await act(async () => {
+        held.answer?.(json(200, SALE));
+        await jest.advanceTimersByTimeAsync(0);
+      });
+      expect(screen.getByTestId('schedule-starts')).toHaveTextContent(readableInstant(moved.startsAt, zone));
+      expect(start).toHaveValue(localInputOf(moved.startsAt, zone));
     } finally {
       jest.useRealTimers();
     }

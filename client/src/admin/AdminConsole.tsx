@@ -1,12 +1,15 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { AdminStateAnswer, AdmissionSettingsAnswer } from '@flashsale/common/contract';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AdminStateAnswer, AdmissionSettingsAnswer, SaleAnswer } from '@flashsale/common/contract';
 import { AbuseFigures } from './AbuseFigures';
-import { adminFailureMessage, fetchAdminState } from './admin-api';
+import { adminFailureMessage, fetchAdminState, fetchSale } from './admin-api';
 import { AdminLogin } from './AdminLogin';
 import { AdmissionControls } from './AdmissionControls';
-import { Counters } from './Counters';
+import { Counters, PresenceFigures } from './Counters';
 import { HistoryChart } from './HistoryChart';
 import { withSample, type Sample } from './history';
+import { LedgerFigures } from './LedgerFigures';
+import { OutcomeFigures } from './Outcomes';
+import { SaleSchedule } from './SaleSchedule';
 
 const TOKEN_KEY = 'flashsale.adminToken';
 const POLL_MS = 1_000;
@@ -19,12 +22,16 @@ export function AdminConsole() {
   const [state, setState] = useState<AdminStateAnswer | null>(null);
   const [history, setHistory] = useState<Sample[]>([]);
   const [trouble, setTrouble] = useState<string | null>(null);
+  const [sale, setSale] = useState<SaleAnswer | null>(null);
+  // Bumped when the operator saves a change: a poll asked before then may answer with the old sale, and is dropped.
+  const saleVersion = useRef(0);
 
   const signOut = useCallback((why: string | null) => {
     writeToken(null);
     setAdminToken(null);
     setState(null);
     setHistory([]);
+    setSale(null);
     setRefusal(why);
   }, []);
 
@@ -33,12 +40,14 @@ export function AdminConsole() {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     async function poll(token: string) {
-      const result = await fetchAdminState(token);
+      const askedAt = saleVersion.current;
+      const [result, saleResult] = await Promise.all([fetchAdminState(token), fetchSale()]);
       if (stopped) return;
+      if (saleResult.ok && saleVersion.current === askedAt) setSale(saleResult.body);
       if (result.ok) {
         setState(result.body);
         setHistory((old) => withSample(old, result.body));
-        setTrouble(null);
+        setTrouble(saleResult.ok ? null : `The sale could not be read. ${adminFailureMessage(saleResult)}`);
       } else if (result.status === 401) {
         return signOut(REFUSED);
       } else {
@@ -61,6 +70,11 @@ export function AdminConsole() {
 
   function showSettings(settings: AdmissionSettingsAnswer) {
     setState((old) => (old ? { ...old, settings } : old));
+  }
+
+  function showSale(changed: SaleAnswer) {
+    saleVersion.current += 1;
+    setSale(changed);
   }
 
   function showBlocked(blocked: string[]) {
@@ -86,12 +100,27 @@ export function AdminConsole() {
             <>
               <Counters state={state} />
               <HistoryChart history={history} />
-              <AdmissionControls
-                adminToken={adminToken}
-                settings={state.settings}
-                onChanged={showSettings}
-                onUnauthorized={() => signOut(REFUSED)}
-              />
+              <div className="admin-columns">
+                <PresenceFigures state={state} />
+                <OutcomeFigures outcomes={state.counters.outcomes} />
+                <LedgerFigures ledger={state.ledger} serverTime={state.serverTime} />
+              </div>
+              <div className="admin-columns">
+                <AdmissionControls
+                  adminToken={adminToken}
+                  settings={state.settings}
+                  onChanged={showSettings}
+                  onUnauthorized={() => signOut(REFUSED)}
+                />
+                {sale ? (
+                  <SaleSchedule adminToken={adminToken} sale={sale} onChanged={showSale} onUnauthorized={() => signOut(REFUSED)} />
+                ) : (
+                  <section aria-labelledby="schedule-heading">
+                    <h2 id="schedule-heading">Sale schedule</h2>
+                    <p className="muted">Reading the sale…</p>
+                  </section>
+                )}
+              </div>
               <AbuseFigures state={state} adminToken={adminToken} onBlockedChanged={showBlocked} onUnauthorized={() => signOut(REFUSED)} />
             </>
           )}

@@ -1,4 +1,4 @@
-import type { AdminStateAnswer, AdmissionSettingsAnswer, BlockedNetworksAnswer } from '@flashsale/common/contract';
+import type { AdminStateAnswer, AdmissionSettingsAnswer, BlockedNetworksAnswer, SaleAnswer } from '@flashsale/common/contract';
 import { bearer, requestJson, type ApiResult } from '../shared/http';
 
 export type AdmissionChange = Partial<AdmissionSettingsAnswer>;
@@ -37,4 +37,25 @@ export function adminFailureMessage(failure: { code: string; message: string }):
   if (failure.code === 'network') return 'The server cannot be reached. Retrying…';
   if (failure.code === 'bad_request' && failure.message !== '') return failure.message;
   return failure.message !== '' ? failure.message : 'The server could not do that. Please try again.';
+}
+
+/** The body of PATCH /api/admin/sale: ISO-8601 instants with a zone, and the whole stock. */
+export interface SaleChange {
+  startsAt?: string;
+  endsAt?: string;
+  stock?: number;
+}
+
+/** GET /api/sale, the public view the schedule form starts from. */
+export function fetchSale(): Promise<ApiResult<SaleAnswer>> {
+  return requestJson<SaleAnswer>('/api/sale', { cache: 'no-store' });
+}
+
+/** Moves the sale's start, end or stock; the answer is the sale as GET /api/sale then shows it. */
+export function patchSale(adminToken: string, change: SaleChange): Promise<ApiResult<SaleAnswer>> {
+  return requestJson<SaleAnswer>('/api/admin/sale', {
+    method: 'PATCH',
+    headers: { ...bearer(adminToken), 'Content-Type': 'application/json' },
+    body: JSON.stringify(change),
+  });
 }

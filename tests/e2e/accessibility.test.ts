@@ -1,23 +1,17 @@
 import { source as axeSource } from 'axe-core';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, send, startAllInOne, type RunningProcess } from '../kit';
+import type { Page } from 'playwright-core';
+import { ADMIN_TOKEN, send, startAllInOne, useChromium, type RunningProcess } from '../kit';
 
 /**
  * axe-core's automated accessibility check, in real Chromium, on the shopper page in each of its
  * main states and on the operator console. A finding of impact "serious" or "critical" fails the
  * test, which names the state, the rule and the elements.
  */
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 
-let browser: Browser;
+const browser = useChromium();
 let running: RunningProcess | null = null;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
 afterAll(async () => {
   await running?.stop();
-  await browser.close();
 });
 
 interface Finding {
@@ -55,7 +49,7 @@ test('the shopper page (form, waiting, purchased) and the operator console have 
   });
   const { url } = running;
   // The pages' content security policy allows no inline script: axe is injected as one.
-  const context = await browser.newContext({ viewport: { width: 420, height: 860 }, bypassCSP: true });
+  const context = await browser().newContext({ viewport: { width: 420, height: 860 }, bypassCSP: true });
   const page = await context.newPage();
 
   await page.goto(url);

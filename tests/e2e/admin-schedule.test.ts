@@ -1,25 +1,18 @@
-import type { Browser } from 'playwright-core';
-import { launchChromium, send, startAllInOne, type RunningProcess } from '../kit';
+import { ADMIN_TOKEN, send, startAllInOne, useChromium, type RunningProcess } from '../kit';
 
 /**
  * The console's sale schedule in real Chromium, against the built all-in-one process, with the
  * browser in Asia/Kolkata (UTC+05:30, a half-hour offset and no daylight saving): the operator
  * types wall-clock times, and GET /api/sale must show the instants they mean.
  */
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const ZONE = 'Asia/Kolkata';
 const KOLKATA_AHEAD_MS = 5.5 * 3_600_000;
 const MINUTE = 60_000;
 
-let browser: Browser;
+const browser = useChromium();
 let running: RunningProcess | null = null;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
 afterAll(async () => {
   await running?.stop();
-  await browser.close();
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -42,7 +35,7 @@ test('the operator moves the start and the stock of an upcoming sale from the co
     JOIN_CHALLENGE_MAX_NUMBER: '0',
   });
   const { url } = running;
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, timezoneId: ZONE });
+  const context = await browser().newContext({ viewport: { width: 1200, height: 900 }, timezoneId: ZONE });
   const page = await context.newPage();
   await page.goto(`${url}/admin`);
   await page.getByLabel('Admin token').fill(ADMIN_TOKEN);

@@ -1,5 +1,5 @@
-import type { Browser, Page } from 'playwright-core';
-import { join, launchChromium, screenshot, send, startAllInOne, type RunningProcess } from '../kit';
+import type { Page } from 'playwright-core';
+import { ADMIN_TOKEN, join, screenshot, send, startAllInOne, useChromium, type RunningProcess } from '../kit';
 
 /**
  * The shopper page and the operator console in real Chromium, against the built all-in-one
@@ -7,17 +7,9 @@ import { join, launchChromium, screenshot, send, startAllInOne, type RunningProc
  * the SPEC names: the `Username or email` field, the `Buy Now` button, the position in
  * data-testid="queue-position", and the outcome in role="status" with data-outcome.
  */
-const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 
-let browser: Browser;
+const browser = useChromium();
 const processes: RunningProcess[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser.close();
-});
 afterEach(async () => {
   await Promise.all(processes.splice(0).map((running) => running.stop()));
 });
@@ -41,7 +33,7 @@ async function openSale(env: Record<string, string>): Promise<string> {
 
 /** A page in its own browser context (its own storage), phone-sized unless said otherwise. */
 async function newPage(viewport = { width: 420, height: 860 }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+  const context = await browser().newContext({ viewport });
   return context.newPage();
 }
 

@@ -25,3 +25,12 @@ export function openSocket(url: string, queueToken: string, listen?: (socket: Sh
     });
   });
 }
+
+/** A fixture for the test file: the sockets a test pushes here are closed after it. */
+export function useSockets(): ShopperSocket[] {
+  const sockets: ShopperSocket[] = [];
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.close();
+  });
+  return sockets;
+}

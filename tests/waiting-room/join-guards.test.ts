@@ -19,8 +19,8 @@ import {
   solveChallenge,
   useRedisServer,
   useSales,
+  useSockets,
   type Challenge,
-  type ShopperSocket,
   type StoreKind,
 } from '../kit';
 
@@ -32,10 +32,7 @@ import {
  */
 const redisServer = useRedisServer();
 const openSale = useSales(redisServer);
-const sockets: ShopperSocket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
+const sockets = useSockets();
 
 /** A sale that starts in an hour: places are taken, nobody is admitted. */
 const later = (): SaleDefinition =>

@@ -9,6 +9,7 @@ import {
   saleDefinition,
   useRedisServer,
   useSales,
+  useSockets,
   type ShopperSocket,
   type StoreKind,
 } from '../kit';
@@ -22,10 +23,7 @@ const redisServer = useRedisServer();
 type Store = SaleStore & QueueStore;
 
 const openSale = useSales(redisServer);
-const sockets: ShopperSocket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
+const sockets = useSockets();
 
 /** A sale that starts in a minute: people queue and watch, nobody is admitted. */
 const upcoming = () => saleDefinition({ startsAt: Date.now() + 60_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });

@@ -10,7 +10,7 @@ import {
   send,
   useRedisServer,
   useSales,
-  type ShopperSocket,
+  useSockets,
   type StoreKind,
 } from '../kit';
 
@@ -20,10 +20,7 @@ import {
  */
 const redisServer = useRedisServer();
 const openSale = useSales(redisServer);
-const sockets: ShopperSocket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
+const sockets = useSockets();
 
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,5 +1,4 @@
 import { saleStatus } from '../contract/sale-status';
-import type { SaleSnapshot } from '../store/sale-store';
 
 /** An operator's change to the sale (PATCH /api/admin/sale); epoch ms and units. */
 export interface SaleChange {
@@ -8,18 +7,22 @@ export interface SaleChange {
   stock?: number;
 }
 
+/** The sale as a change is decided on: its window, its queue's opening and its stock. */
+export interface SaleSchedule {
+  startsAt: number;
+  endsAt: number;
+  queueOpensAt: number;
+  stock: number;
+  remaining: number;
+}
+
 export interface SaleChangeRefusal {
   code: 'bad_request' | 'sale_started';
   message: string;
 }
 
 /** The window and stock a change leaves, and the phase it was decided in (the store re-checks it). */
-export interface ChangedSale {
-  startsAt: number;
-  endsAt: number;
-  queueOpensAt: number;
-  stock: number;
-  remaining: number;
+export interface ChangedSale extends SaleSchedule {
   phase: 'upcoming' | 'active';
 }
 
@@ -34,7 +37,7 @@ const STARTED = 'The sale has started: only its end may move now, and only while
  * queue opens no later than the (new) start; added or removed stock is added to or taken from
  * what remains.
  */
-export function decideSaleChange(sale: Omit<SaleSnapshot, 'saleId' | 'now'>, change: SaleChange, now: number): SaleChangeVerdict {
+export function decideSaleChange(sale: SaleSchedule, change: SaleChange, now: number): SaleChangeVerdict {
   const moves = {
     startsAt: change.startsAt !== undefined && change.startsAt !== sale.startsAt,
     endsAt: change.endsAt !== undefined && change.endsAt !== sale.endsAt,

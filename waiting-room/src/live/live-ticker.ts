@@ -27,7 +27,6 @@ const STOCK_PUSH_MS = 1_000;
 
 /** What every instance knows about the sale between ticks. */
 export interface LiveFigures {
-  status: SaleStatus;
   /** What `sale:status` says now: status, stock and window. */
   statusEvent: SaleStatusEvent;
   counters: SaleCounters;
@@ -99,11 +98,11 @@ export class LiveTicker {
         endsAt: new Date(window.endsAt).toISOString(),
         total: sale.stock,
       };
-      this.figures = { status, statusEvent, counters, control, measuredPerSecond };
+      this.figures = { statusEvent, counters, control, measuredPerSecond };
       const { ratePerMinute, paused } = control;
       this.deps.estimate.update({ inDraw: counters.inDraw, measuredPerSecond, ratePerMinute, paused });
 
-      this.pushSaleStatus(previous?.status ?? null, statusEvent, counters.now, moved);
+      this.pushSaleStatus(previous?.statusEvent.status ?? null, statusEvent, counters.now, moved);
       if (status === 'upcoming' || status === 'active') await this.refreshPositions(counters);
       await store.reportSockets(this.deps.instanceId, sockets.connectedSockets);
     } catch (error) {

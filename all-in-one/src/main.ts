@@ -20,6 +20,7 @@ runMain(async () => {
     settings: config,
     logger,
     registry,
+    ...(ledger && { ledgerOrders: ledger.orders }),
     onShutdown: async () => {
       await ledger?.stop();
       await store.close();

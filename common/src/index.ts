@@ -6,6 +6,7 @@ export * from './http/http-app';
 export * from './http/serve';
 export * from './sale/purchase';
 export * from './sale/sale-change';
+export * from './sale/sale-record';
 export * from './store/keys';
 export * from './store/sale-store';
 export * from './store/queue-store';

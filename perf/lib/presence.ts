@@ -17,7 +17,7 @@ interface Run {
 }
 
 /**
- * presence: how fast the admission step (admit-7.lua) admits when half the line has gone away,
+ * presence: how fast the admission step (admit-10.lua) admits when half the line has gone away,
  * against the same line with everyone present, in the same run. 20,000 join; in the absent case
  * every other one lets their lease run out. Then steps run back to back, as fast as Redis answers,
  * with the rate and stock set high enough that only the step's own cost limits it, until every

@@ -109,13 +109,13 @@ async function measureInstances(instances: number, round: number, privatePem: st
  * own clients, 50 connections, one command at a time per connection and then 16 pipelined. No
  * HTTP, no JWT: what one shard can do at most.
  * - purchase-6.lua: each command a new shopper buying (__rand_int__);
- * - queueState-12.lua: each command a new shopper joining the line (no challenge, no cap);
+ * - queueState-14.lua: each command a new shopper joining the line (no challenge, no cap);
  * - queuePositions-1.lua: 100 positions per command, as the live ticker asks in batches, on a line
  *   of 1,000,000 shoppers (redis-benchmark's __rand_int__ is 12 digits, zero-padded).
  */
 async function shardCeiling(redis: RedisServer): Promise<void> {
   const keys = saleKeys('bench-shard');
-  const scripts = ['purchase-6.lua', 'queueState-12.lua', 'queuePositions-1.lua'];
+  const scripts = ['purchase-6.lua', 'queueState-14.lua', 'queuePositions-1.lua'];
   const sha = new Map(scripts.map((file) => [file, createHash('sha1').update(saleScriptSource(file)).digest('hex')]));
   const client = redis.client();
   try {
@@ -136,7 +136,7 @@ async function shardCeiling(redis: RedisServer): Promise<void> {
   }
   const expiry = String(Date.now() + 3_600_000);
   const { sale, orders, orderLog, active, admissionTokens, queue, admission, present, presence, tickets } = keys;
-  const { networks, placeAddresses, spentChallenges, orderTimes } = keys;
+  const { networks, placeAddresses, spentChallenges, orderTimes, report, joinedAt } = keys;
   const rows: Array<{ name: string; perCommand: number; commands: number; args: string[] }> = [
     {
       name: 'purchase-6.lua (purchases/s)',
@@ -150,13 +150,13 @@ async function shardCeiling(redis: RedisServer): Promise<void> {
       ]),
     },
     {
-      name: 'queueState-12.lua join (joins/s)',
+      name: 'queueState-14.lua join (joins/s)',
       perCommand: 1,
       commands: 200_000,
       args: [
         'EVALSHA',
-        sha.get('queueState-12.lua') ?? '',
-        '12',
+        sha.get('queueState-14.lua') ?? '',
+        '14',
         sale,
         orders,
         queue,
@@ -169,6 +169,8 @@ async function shardCeiling(redis: RedisServer): Promise<void> {
         networks,
         placeAddresses,
         spentChallenges,
+        report,
+        joinedAt,
         // No network (no cap counted) and no challenge: the join's own work.
       ].concat(['joiner:__rand_int__', 'join', String(PREQUEUE_BAND), '', '30000', 'ticket:__rand_int__', '', '0', '', '', '0']),
     },

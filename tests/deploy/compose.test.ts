@@ -210,6 +210,8 @@ describe('the compose deployment of split mode', () => {
     }
     expect(service('waiting-room').environment).toMatchObject(SECRETS);
     expect(service('checkout').environment?.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\/\w+$/);
+    // The waiting room reads the same ledger, for the operator's orders.csv.
+    expect(service('waiting-room').environment?.DATABASE_URL).toBe(service('checkout').environment?.DATABASE_URL);
   });
 
   test('keeps the private key and the secrets out of checkout', () => {
@@ -239,7 +241,7 @@ describe('the compose deployment of split mode', () => {
     for (const name of INSTANCES) expect(service(name).healthcheck?.test?.join(' ')).toContain('/readyz');
     const healthy = { condition: 'service_healthy' };
     const keysDone = { condition: 'service_completed_successfully' };
-    expect(service('waiting-room').depends_on).toEqual({ keys: keysDone, redis: healthy });
+    expect(service('waiting-room').depends_on).toEqual({ keys: keysDone, redis: healthy, postgres: healthy });
     expect(service('checkout').depends_on).toEqual({ keys: keysDone, redis: healthy, postgres: healthy });
     expect(service('lb').depends_on).toEqual({ 'waiting-room': healthy, checkout: healthy });
   });

@@ -10,6 +10,7 @@ import {
   type Clock,
   type InitialAdmission,
   type Logger,
+  type OrderExport,
   type Product,
   type QueueStore,
   type SaleDefinition,
@@ -82,6 +83,7 @@ export async function startInstance(
     rateLimitPerMinute?: number;
     join?: Partial<JoinPolicy>;
     product?: Product;
+    ledgerOrders?: OrderExport;
   } = {},
 ): Promise<RunningInstance> {
   const { privateKey, publicKeys } = testKeys();
@@ -107,6 +109,7 @@ export async function startInstance(
     logger: createLogger('silent'),
     registry: new Registry(),
     drainNoticeMs: 0,
+    ...(options.ledgerOrders && { ledgerOrders: options.ledgerOrders }),
   });
   let closed: Promise<void> | null = null;
   return {
@@ -128,6 +131,10 @@ export interface OpenSaleOptions {
   settings?: Partial<AdmissionSettings>;
   /** The cap per network and the shop's identities (none unless given). */
   join?: Partial<JoinPolicy>;
+  /** The stores' clock (tests only: RedisStore passes it to its scripts); the real clock unless given. */
+  clock?: Clock;
+  /** The ledger's orders, for orders.csv (a started ledger's `orders`); the store's unless given. */
+  ledgerOrders?: OrderExport;
 }
 
 /**
@@ -147,7 +154,7 @@ export function useSales(redisServer: () => RedisServer) {
     for (let i = 0; i < (options.instances ?? 1); i++) {
       const store = await createSaleStore(kind, sale, {
         redis: redisServer(),
-        ...(kind === 'memory' && { clock: Date.now }),
+        ...(options.clock ? { clock: options.clock } : kind === 'memory' && { clock: Date.now }),
         admission: { ratePerMinute: 600, ...options.admission },
         presence: { graceMs: presenceGraceSeconds * 1000, idleTimeoutMs: idleTimeoutSeconds * 1000 },
       });
@@ -155,6 +162,7 @@ export function useSales(redisServer: () => RedisServer) {
         ...(kind === 'redis' && { redis: redisServer() }),
         settings: options.settings ?? {},
         ...(options.join && { join: options.join }),
+        ...(options.ledgerOrders && { ledgerOrders: options.ledgerOrders }),
       });
       stores.push(store);
       instances.push(instance);

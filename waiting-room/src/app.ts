@@ -8,6 +8,7 @@ import type {
   AdmissionSettings,
   JoinPolicy,
   Logger,
+  OrderExport,
   OrderLog,
   Product,
   QueueStore,
@@ -24,6 +25,7 @@ import { createIdentityCheck } from './guards/identity';
 import { createJoinChallenges } from './guards/join-challenge';
 import { createNetworkBar } from './journeys/bar-network';
 import { createJoin } from './journeys/join';
+import { createSaleReport, storeOrders } from './journeys/report';
 import { createSaleAnswer } from './journeys/sale-answer';
 import { createWhereIStand } from './journeys/where-i-stand';
 import { createGreeting } from './live/greeting';
@@ -58,6 +60,8 @@ export interface WaitingRoomDeps {
   registry: Registry;
   logger: Logger;
   clock?: () => number;
+  /** Every order as the PostgreSQL ledger holds it, where this process can read one (orders.csv). */
+  ledgerOrders?: OrderExport;
 }
 
 export interface WaitingRoom {
@@ -140,6 +144,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
     },
   });
   const saleAnswer = createSaleAnswer(store, deps.product);
+  const saleReport = createSaleReport(store);
   // Read-only, for the operator's ledger figures; opened on first use.
   const ledger: { log: OrderLog | null } = { log: null };
 
@@ -165,6 +170,9 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
         attemptLimit: deps.adminAttemptLimit,
         ledgerStats: () => (ledger.log ??= store.orderLog()).stats(),
         saleAnswer,
+        saleReport,
+        orders: deps.ledgerOrders ?? storeOrders(store),
+        saleId: deps.saleId,
         adminToken: deps.adminToken,
         networkBar,
         instance: () => ({

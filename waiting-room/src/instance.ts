@@ -15,6 +15,7 @@ import {
   serve,
   type AllInOneConfig,
   type Logger,
+  type OrderExport,
   type QueueStore,
   type RedisConnection,
   type RunningServer,
@@ -49,6 +50,8 @@ export interface InstanceParts {
   registry: Registry;
   /** Routes tried before the waiting room's: checkout's purchase, in the all-in-one process. */
   mountFirst?: (app: Express, limits: RedisConnection | null) => void;
+  /** Every order as the PostgreSQL ledger holds it, where there is one (orders.csv); else the store's. */
+  ledgerOrders?: OrderExport;
   /** Closes what the caller opened (ledger, store), once the server has stopped. */
   onShutdown?: () => Promise<void>;
   drainNoticeMs?: number;
@@ -99,6 +102,7 @@ export async function startWaitingRoomInstance(parts: InstanceParts): Promise<Ru
     ...(side && { socketAdapter: createAdapter(side.publisher, side.subscriber) }),
     registry,
     logger,
+    ...(parts.ledgerOrders && { ledgerOrders: parts.ledgerOrders }),
   });
   const { imageUrl } = settings.product;
   const httpOptions = { logger, registry, checkReady: () => store.ping(), trustProxy: settings.trustProxy };

@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Logger, SaleStore } from '@flashsale/common';
+import type { Logger, OrderExport, SaleStore } from '@flashsale/common';
 import { LedgerWriter } from './ledger-writer';
 import { Reconciler } from './reconciler';
 import { migrateLedger, OrderLedger } from './order-ledger';
@@ -7,6 +7,8 @@ import { migrateLedger, OrderLedger } from './order-ledger';
 export interface RunningLedger {
   writer: LedgerWriter;
   reconciler: Reconciler;
+  /** Every order as the ledger holds it (orders.csv). */
+  orders: OrderExport;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startLedger(options: {
   return {
     writer,
     reconciler,
+    orders: () => ledger.orders(),
     async stop() {
       await Promise.all([writer.stop(), reconciler.stop()]);
       await Promise.all([log.close(), ledger.close()]);

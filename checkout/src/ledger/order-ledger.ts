@@ -69,6 +69,23 @@ export class OrderLedger {
     return result.rowCount ?? 0;
   }
 
+  /** Every order of the sale, oldest first, a page at a time (by the orders_by_time index). */
+  async *orders(pageSize = 5_000): AsyncIterable<Order[]> {
+    let after = null as { purchasedAt: Date; orderId: string } | null;
+    for (;;) {
+      const { rows } = await this.pool.query<{ order_id: string; user_id: string; purchased_at: Date }>(
+        `SELECT order_id, user_id, purchased_at FROM orders
+         WHERE sale_id = $1 AND ($2::timestamptz IS NULL OR (purchased_at, order_id) > ($2, $3))
+         ORDER BY purchased_at, order_id LIMIT $4`,
+        [this.saleId, after?.purchasedAt ?? null, after?.orderId ?? '', pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((row) => ({ orderId: row.order_id, userId: row.user_id, purchasedAt: row.purchased_at.getTime() }));
+      const last = rows[rows.length - 1] as (typeof rows)[number];
+      after = { purchasedAt: last.purchased_at, orderId: last.order_id };
+    }
+  }
+
   /** Which of these order ids the ledger does not hold. */
   async missing(orderIds: string[]): Promise<Set<string>> {
     if (orderIds.length === 0) return new Set();

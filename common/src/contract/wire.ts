@@ -205,3 +205,37 @@ export interface AdminStateAnswer {
   instance: { id: string; connectedSockets: number; admissionRatePerMinuteMeasured: number };
   serverTime: string;
 }
+
+/** One minute of the sale in GET /api/admin/report and report.csv. */
+export interface ReportMinute {
+  /** The ISO instant the minute starts. */
+  at: string;
+  joined: number;
+  admitted: number;
+  purchased: number;
+  /** Admissions that ran out unused. */
+  expired: number;
+  /** Shoppers who left the line themselves, by the idle timeout or by a barred network (not the sell-out). */
+  left: number;
+}
+
+/** GET /api/admin/report: the sale's story, while it runs and after. */
+export interface SaleReportAnswer {
+  saleId: string;
+  status: SaleStatus;
+  /** When the last unit sold; absent until then. */
+  soldOutAt?: string;
+  /** Every minute from the first thing recorded to the last, in order; quiet minutes are zeros. */
+  minutes: ReportMinute[];
+  /** From join to admission, over admitted shoppers (nearest rank); zeros before the first admission. */
+  queueSeconds: { p50: number; p95: number; p99: number };
+  /** Purchases per admission (0 before the first admission). */
+  conversion: number;
+  outcomes: AdminStateAnswer['counters']['outcomes'];
+  abuse: {
+    challengesFailed: number;
+    placesRefused: number;
+    blocked: string[];
+    topNetworks: Array<{ network: string; places: number }>;
+  };
+}

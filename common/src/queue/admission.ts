@@ -73,7 +73,7 @@ export function admissionsToGrant(allowance: number, room: number, maxBatch: num
   return Math.max(0, Math.min(Math.floor(allowance), room, maxBatch));
 }
 
-/** What one admission step decides before it looks at the line; admit-7.lua returns the same states. */
+/** What one admission step decides before it looks at the line; admit-10.lua returns the same states. */
 export type AdmissionPlan =
   /** Outside the window, or sold out. */
   | { kind: 'closed' }

@@ -44,6 +44,12 @@ export function saleKeys(saleId: string) {
     blockedNetworks: `${tag}:blocked-networks`,
     /** Hash: the ledger writers' figures (written, lastWriteAt). */
     ledger: `${tag}:ledger`,
+    /** Hash: "<figure>:<minute>" → count, the report's per-minute figures (sale/sale-record.ts). */
+    report: `${tag}:report`,
+    /** Hash: userId → when the waiting shopper took their place (epoch ms), for their time in queue. */
+    joinedAt: `${tag}:joined-at`,
+    /** Sorted set: userId → ms from join to their latest admission, for the report's percentiles. */
+    queueTimes: `${tag}:queue-times`,
     /** Hash: waiting-room instanceId → "sockets|reportedAt", for the sale-wide socket count. */
     instances: `${tag}:instances`,
   };

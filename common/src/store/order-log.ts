@@ -1,5 +1,8 @@
 import type { Order } from '../sale/purchase';
 
+/** Every order of the sale, oldest first, a page at a time: from the ledger where there is one, else the store. */
+export type OrderExport = () => AsyncIterable<Order[]>;
+
 /** One order as the log carries it to the ledger; `entryId` is its place in the log. */
 export interface LoggedOrder extends Order {
   entryId: string;

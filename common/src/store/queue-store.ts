@@ -1,6 +1,7 @@
 import type { AdmissionBatch, QueueState, SaleCounters } from '../queue/queue-state';
 import type { AdmissionControl } from '../queue/admission';
 import type { LotteryState } from '../queue/lottery';
+import type { SaleRecord } from '../sale/sale-record';
 
 export type PrequeueSettlement = 'settled' | 'already_settled' | 'not_started';
 
@@ -20,7 +21,7 @@ export interface QueueStore {
   /** Out of the queue, and out of any admission they held. True if they were in either. */
   leave(userId: string): Promise<boolean>;
   /**
-   * The admission step (admit-7.lua); any instance may run it at any time. It times out idle
+   * The admission step (admit-10.lua); any instance may run it at any time. It times out idle
    * shoppers, and admits present shoppers in queue order, passing over absent ones.
    */
   admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch>;
@@ -53,6 +54,10 @@ export interface QueueStore {
   placeAddresses(cursor: string): Promise<{ cursor: string; places: Array<{ userId: string; address: string }> }>;
   /** Takes these shoppers out of the line where they still wait (a barred network); returns those taken out. */
   removeFromLine(userIds: string[]): Promise<string[]>;
+  /** The sale's story for the report: the per-minute counts, in one read. */
+  saleRecord(): Promise<SaleRecord>;
+  /** Times in queue (ms, join to admission) at these 0-based ranks of all of them sorted ascending. */
+  queueTimesAt(ranks: number[]): Promise<number[]>;
 }
 
 /** What a new place must satisfy, checked in the join's one atomic step. */

@@ -19,7 +19,7 @@ export interface AdmissionLoopDeps {
 }
 
 /**
- * Every instance runs the admission step every 100 ms, and the step itself (admit-7.lua)
+ * Every instance runs the admission step every 100 ms, and the step itself (admit-10.lua)
  * decides how many to admit from the one bucket in Redis, by the Redis clock. There is no
  * leader to elect or lease to renew: if an instance dies, the others' next steps simply find
  * the allowance it did not spend, so admissions go on within one step.

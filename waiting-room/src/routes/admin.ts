@@ -1,5 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Express, RequestHandler } from 'express';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify';
+import { stringify as stringifyRows } from 'csv-stringify/sync';
+import type { Express, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import {
   HttpError,
@@ -8,12 +11,16 @@ import {
   type AdminStateAnswer,
   type BlockedNetworksAnswer,
   type LedgerStats,
+  type OrderExport,
   type QueueStore,
   type SaleAnswer,
+  type SaleReportAnswer,
   type SaleStore,
 } from '@flashsale/common';
+import { ORDERS_CSV_COLUMNS, REPORT_CSV_COLUMNS } from '../domain/sale-report';
 import { normalizeCidr } from '../guards/networks';
 import type { NetworkBar } from '../journeys/bar-network';
+import { TOP_NETWORKS } from '../journeys/report';
 
 export interface AdminRouteDeps {
   store: SaleStore & QueueStore;
@@ -26,13 +33,15 @@ export interface AdminRouteDeps {
   networkBar: NetworkBar;
   /** GET /api/sale's answer, which PATCH /api/admin/sale answers with. */
   saleAnswer: () => Promise<SaleAnswer>;
+  /** GET /api/admin/report's answer. */
+  saleReport: () => Promise<SaleReportAnswer>;
+  /** Every order for orders.csv: the ledger's where there is one, else the store's. */
+  orders: OrderExport;
+  saleId: string;
 }
 
 /** POST /api/admin/blocked-networks: one CIDR, nothing else. */
 const networkToBar = z.object({ network: z.string() }).strict();
-
-/** How many of the busiest networks the operator sees. */
-const TOP_NETWORKS = 10;
 
 /** PATCH /api/admin/admission: only these fields, each within sane bounds, or nothing changes. */
 const admissionChange = z
@@ -93,6 +102,38 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
     res.json(answer);
   });
 
+  app.get('/api/admin/report', attemptLimit, requireOperator, async (_req, res) => {
+    res.json(await deps.saleReport());
+  });
+
+  app.get('/api/admin/report.csv', attemptLimit, requireOperator, async (_req, res) => {
+    const { minutes } = await deps.saleReport();
+    sendCsvHeaders(res, `report-${deps.saleId}.csv`);
+    res.send(stringifyRows(minutes, { header: true, columns: [...REPORT_CSV_COLUMNS] }));
+  });
+
+  app.get('/api/admin/orders.csv', attemptLimit, requireOperator, async (_req, res) => {
+    const pages = deps.orders()[Symbol.asyncIterator]();
+    // The first page is read before the answer starts, so a ledger that cannot be read is a clean error.
+    let page = await pages.next();
+    sendCsvHeaders(res, `orders-${deps.saleId}.csv`);
+    const csv = stringify({ header: true, columns: [...ORDERS_CSV_COLUMNS] });
+    csv.pipe(res);
+    try {
+      for (; !page.done; page = await pages.next()) {
+        for (const order of page.value) {
+          const row = [order.orderId, deps.saleId, order.userId, new Date(order.purchasedAt).toISOString()];
+          if (!csv.write(row)) await once(csv, 'drain');
+        }
+      }
+      csv.end();
+    } catch (error) {
+      // Too late for an error answer: cut the download short, so it cannot pass for a whole one.
+      await pages.return?.();
+      res.destroy(error as Error);
+    }
+  });
+
   app.patch('/api/admin/admission', attemptLimit, requireOperator, async (req, res) => {
     const change = admissionChange.safeParse(req.body);
     if (!change.success) {
@@ -133,6 +174,14 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
     const answer: BlockedNetworksAnswer = { blocked: await deps.networkBar.lift(cidr) };
     res.json(answer);
   });
+}
+
+/** A CSV download: text/csv, saved under its own name, never cached (it holds the sale's orders). */
+function sendCsvHeaders(res: Response, filename: string): void {
+  res.status(200);
+  res.type('text/csv; charset=utf-8');
+  res.attachment(filename);
+  res.set('Cache-Control', 'no-store');
 }
 
 /** Bearer ADMIN_TOKEN, compared in constant time (over digests, so the length leaks nothing either). */

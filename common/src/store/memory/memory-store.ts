@@ -14,6 +14,7 @@ import {
 } from '../../queue/queue-state';
 import { decidePurchase, type Order, type PurchaseOutcome, type PurchaseRequest } from '../../sale/purchase';
 import { decideSaleChange, type SaleChange, type SaleChangeRefusal } from '../../sale/sale-change';
+import { departureCounts, minuteCountKey, minutesFromCounts, type ReportFigure, type SaleRecord } from '../../sale/sale-record';
 import type { OrderLog } from '../order-log';
 import { MemoryOrderLog, OrderStream } from './memory-order-log';
 import type { InitialAdmission, JoinTerms, PrequeueSettlement, QueueStore } from '../queue-store';
@@ -64,6 +65,11 @@ interface MemorySale {
   challengesFailed: number;
   placesRefused: number;
   stream: OrderStream;
+  /** For the report: '<figure>:<minute>' → count (purchases are read from the orders). */
+  minuteCounts: Map<string, number>;
+  /** userId → when the waiting shopper took their place; and each admitted shopper's time in queue, ms. */
+  joinedAt: Map<string, number>;
+  queueTimes: Map<string, number>;
 }
 
 /**
@@ -117,6 +123,9 @@ export class MemoryStore implements SaleStore, QueueStore {
       challengesFailed: 0,
       placesRefused: 0,
       stream: new OrderStream(),
+      minuteCounts: new Map(),
+      joinedAt: new Map(),
+      queueTimes: new Map(),
     };
     // As the Redis store's HSETNX: the first waiting room to start sets them, and only once.
     if (admission && !this.sale.admissionSet) {
@@ -185,7 +194,7 @@ export class MemoryStore implements SaleStore, QueueStore {
       now,
     );
     if (standing.kind !== 'in_line') return standing;
-    if (standing.admissionExpired) this.expire(sale, [userId]);
+    if (standing.admissionExpired) this.expire(sale, [userId], now);
     if (!sale.scores.has(userId)) {
       if (mode !== 'join') return { kind: 'not_queued' };
       const network = terms ? { taken: sale.networkPlaces.get(terms.network) ?? 0, max: terms.maxPlaces } : null;
@@ -197,6 +206,8 @@ export class MemoryStore implements SaleStore, QueueStore {
         sale.placeAddresses.set(userId, terms.address);
       }
       sale.joinSeq += 1;
+      sale.joinedAt.set(userId, now);
+      this.count(sale, 'joined', now);
       sale.scores.set(userId, place.score);
       sale.line.push(userId);
       if (place.ticketed) this.giveTicket(sale, userId, newLotteryTicket());
@@ -214,7 +225,10 @@ export class MemoryStore implements SaleStore, QueueStore {
   async leave(userId: string): Promise<boolean> {
     const sale = this.requireSale();
     const waited = this.leaveLine(sale, userId);
-    if (waited) sale.departures += 1;
+    if (waited) {
+      sale.departures += 1;
+      this.countDepartures(sale, 1);
+    }
     const held = sale.active.delete(userId);
     sale.admissionTokens.delete(userId);
     return waited || held;
@@ -224,7 +238,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     const sale = this.requireSale();
     const now = this.clock();
     const expired = [...sale.active].filter(([, expiresAt]) => expiresAt <= now).map(([userId]) => userId);
-    this.expire(sale, expired);
+    this.expire(sale, expired, now);
     const timedOut = this.sweepIdle(sale, now);
     const result = (admitted: AdmissionBatch['admitted'] = [], awaitingDraw = false, passedOver = 0): AdmissionBatch => ({
       admitted,
@@ -252,7 +266,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     if (plan.kind === 'paused') return result();
 
     const { room, grant } = plan;
-    // As admit-7.lua: present shoppers from the head, passing over (and forgetting) absent ones.
+    // As admit-10.lua: present shoppers from the head, passing over (and forgetting) absent ones.
     const admitted: AdmissionBatch['admitted'] = [];
     let passedOver = 0;
     let lineRanOut = false;
@@ -269,6 +283,7 @@ export class MemoryStore implements SaleStore, QueueStore {
         passedOver += 1;
         continue;
       }
+      sale.queueTimes.set(userId, now - (sale.joinedAt.get(userId) ?? now));
       this.leaveLine(sale, userId);
       sale.active.set(userId, now + tokenTtlMs);
       admitted.push({ userId, expiresAt: now + tokenTtlMs });
@@ -279,6 +294,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     };
     sale.admittedTotal += admitted.length;
     sale.departures += admitted.length;
+    this.count(sale, 'admitted', now, admitted.length);
     sale.passedOverTotal += passedOver;
     return result(admitted, false, passedOver);
   }
@@ -400,7 +416,25 @@ export class MemoryStore implements SaleStore, QueueStore {
     const sale = this.requireSale();
     const removed = userIds.filter((userId) => this.leaveLine(sale, userId));
     sale.departures += removed.length;
+    this.countDepartures(sale, removed.length);
     return removed;
+  }
+
+  async saleRecord(): Promise<SaleRecord> {
+    const sale = this.requireSale();
+    const counts = new Map(sale.minuteCounts);
+    let lastPurchaseAt: number | null = null;
+    for (const { purchasedAt } of sale.orders.values()) {
+      const key = minuteCountKey('purchased', purchasedAt);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      lastPurchaseAt = Math.max(lastPurchaseAt ?? purchasedAt, purchasedAt);
+    }
+    return { now: this.clock(), minutes: minutesFromCounts(counts), queueTimes: sale.queueTimes.size, lastPurchaseAt };
+  }
+
+  async queueTimesAt(ranks: number[]): Promise<number[]> {
+    const sorted = [...this.requireSale().queueTimes.values()].sort((a, b) => a - b);
+    return ranks.map((rank) => sorted[rank] ?? 0);
   }
 
   /** The embedded twin of the Redis order stream, for a ledger beside the embedded store. */
@@ -412,15 +446,29 @@ export class MemoryStore implements SaleStore, QueueStore {
 
   async close(): Promise<void> {}
 
-  private expire(sale: MemorySale, userIds: string[]): void {
+  private expire(sale: MemorySale, userIds: string[], now: number): void {
     for (const userId of userIds) {
       sale.active.delete(userId);
       sale.admissionTokens.delete(userId);
     }
     sale.expiredTotal += userIds.length;
+    this.count(sale, 'expired', now, userIds.length);
   }
 
-  /** Spends a join challenge once, as queueState-12.lua's ZADD NX; false when it was spent before. */
+  /** Counts an event for the report, in the minute of `at`. */
+  private count(sale: MemorySale, figure: ReportFigure, at: number, n = 1): void {
+    if (n === 0) return;
+    const key = minuteCountKey(figure, at);
+    sale.minuteCounts.set(key, (sale.minuteCounts.get(key) ?? 0) + n);
+  }
+
+  /** Shoppers who left the line, now: counted as left while the sale could still sell to them. */
+  private countDepartures(sale: MemorySale, n: number): void {
+    const now = this.clock();
+    if (departureCounts({ remaining: sale.remaining, endsAt: sale.definition.endsAt }, now)) this.count(sale, 'left', now, n);
+  }
+
+  /** Spends a join challenge once, as queueState-14.lua's ZADD NX; false when it was spent before. */
   private spendChallenge(sale: MemorySale, challenge: { id: string; expiresAt: number }, now: number): boolean {
     // Spent in about the order they expire: forget from the oldest until one still counts.
     for (const [id, expiresAt] of sale.spentChallenges) {
@@ -461,10 +509,11 @@ export class MemoryStore implements SaleStore, QueueStore {
     if (sale.presentSet.delete(userId)) sale.presentLine.splice(this.rank(sale, sale.presentLine, userId), 1);
     sale.scores.delete(userId);
     sale.leases.delete(userId);
+    sale.joinedAt.delete(userId);
     return true;
   }
 
-  /** Times out shoppers whose lease ran out an idle timeout ago, oldest first, as admit-7.lua does. */
+  /** Times out shoppers whose lease ran out an idle timeout ago, oldest first, as admit-10.lua does. */
   private sweepIdle(sale: MemorySale, now: number): string[] {
     if (now < sale.nextIdleSweepAt) return [];
     const idleBefore = now - this.presence.idleTimeoutMs;
@@ -476,6 +525,7 @@ export class MemoryStore implements SaleStore, QueueStore {
     for (const userId of idle) this.leaveLine(sale, userId);
     sale.timedOutTotal += idle.length;
     sale.departures += idle.length;
+    this.countDepartures(sale, idle.length);
     // A lease only moves later once set (renewLease lowers this for new ones), so the oldest left
     // says when the next sweep can find anyone.
     let oldest = Infinity;

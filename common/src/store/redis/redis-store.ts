@@ -21,6 +21,7 @@ import { RedisOrderLog } from './redis-order-log';
 import { parseOrderRecord } from './order-record';
 import { duplicateConnection, type RedisConnection } from './connection';
 import type { OrderLog } from '../order-log';
+import { minutesFromCounts, type SaleRecord } from '../../sale/sale-record';
 
 export interface RedisStoreOptions {
   /**
@@ -138,7 +139,7 @@ export class RedisStore implements SaleStore, QueueStore {
 
   async queueState(userId: string, mode: 'join' | 'peek', terms?: JoinTerms): Promise<QueueState> {
     const { sale, orders, queue, active, admissionTokens, admission, present, presence, tickets } = this.keys;
-    const { networks, placeAddresses, spentChallenges } = this.keys;
+    const { networks, placeAddresses, spentChallenges, report, joinedAt } = this.keys;
     // Drawn for every join, kept by the script only for a new place in a random pre-queue.
     const ticket = mode === 'join' ? newLotteryTicket() : '';
     const reply = await this.call(() =>
@@ -155,6 +156,8 @@ export class RedisStore implements SaleStore, QueueStore {
         networks,
         placeAddresses,
         spentChallenges,
+        report,
+        joinedAt,
         userId,
         mode,
         PREQUEUE_BAND,
@@ -180,12 +183,15 @@ export class RedisStore implements SaleStore, QueueStore {
   }
 
   async leave(userId: string): Promise<boolean> {
-    const { queue, active, admissionTokens, admission, present, presence } = this.keys;
-    return (await this.call(() => this.scripts.leave(queue, active, admissionTokens, admission, present, presence, userId))) === 1;
+    const { queue, active, admissionTokens, admission, present, presence, sale, report, joinedAt } = this.keys;
+    const left = await this.call(() =>
+      this.scripts.leave(queue, active, admissionTokens, admission, present, presence, sale, report, joinedAt, userId, this.nowArgument()),
+    );
+    return left === 1;
   }
 
   async admit(tokenTtlMs: number, maxBatch: number): Promise<AdmissionBatch> {
-    const { sale, queue, active, admission, admissionTokens, present, presence } = this.keys;
+    const { sale, queue, active, admission, admissionTokens, present, presence, report, joinedAt, queueTimes } = this.keys;
     const reply = await this.call(() =>
       this.scripts.admit(
         sale,
@@ -195,6 +201,9 @@ export class RedisStore implements SaleStore, QueueStore {
         admissionTokens,
         present,
         presence,
+        report,
+        joinedAt,
+        queueTimes,
         tokenTtlMs,
         maxBatch,
         this.nowArgument(),
@@ -369,8 +378,38 @@ export class RedisStore implements SaleStore, QueueStore {
 
   async removeFromLine(userIds: string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
-    const { queue, present, presence, admission } = this.keys;
-    return this.call(() => this.scripts.removeFromLine(queue, present, presence, admission, ...userIds));
+    const { queue, present, presence, admission, sale, report, joinedAt } = this.keys;
+    return this.call(() =>
+      this.scripts.removeFromLine(queue, present, presence, admission, sale, report, joinedAt, this.nowArgument(), ...userIds),
+    );
+  }
+
+  async saleRecord(): Promise<SaleRecord> {
+    const { report, orderTimes, queueTimes } = this.keys;
+    const [now, timed, lastPurchaseAt, ...flat] = await this.call(() =>
+      this.scripts.saleRecord(report, orderTimes, queueTimes, this.nowArgument()),
+    );
+    const counts: Array<[string, number]> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) counts.push([String(flat[i]), Number(flat[i + 1])]);
+    return {
+      now: Number(now),
+      minutes: minutesFromCounts(counts),
+      queueTimes: Number(timed),
+      lastPurchaseAt: lastPurchaseAt === '' ? null : Number(lastPurchaseAt),
+    };
+  }
+
+  async queueTimesAt(ranks: number[]): Promise<number[]> {
+    if (ranks.length === 0) return [];
+    const replies = await this.call(() => {
+      const batch = this.redis.multi();
+      for (const rank of ranks) batch.zrange(this.keys.queueTimes, rank, rank, 'WITHSCORES');
+      return batch.exec();
+    });
+    return (replies ?? []).map(([error, pair]) => {
+      if (error) throw error;
+      return Number((pair as string[])[1] ?? 0);
+    });
   }
 
   orderLog(): OrderLog {

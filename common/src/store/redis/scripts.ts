@@ -68,6 +68,8 @@ export interface SaleScripts {
     networks: string,
     placeAddresses: string,
     spentChallenges: string,
+    report: string,
+    joinedAt: string,
     userId: string,
     mode: 'join' | 'peek',
     band: number,
@@ -80,7 +82,17 @@ export interface SaleScripts {
     challengeId: string,
     challengeExpiresAt: number,
   ): Reply;
-  removeFromLine(queue: string, present: string, presence: string, admission: string, ...userIds: string[]): Reply;
+  removeFromLine(
+    queue: string,
+    present: string,
+    presence: string,
+    admission: string,
+    sale: string,
+    report: string,
+    joinedAt: string,
+    now: string,
+    ...userIds: string[]
+  ): Reply;
   renewPresence(queue: string, present: string, presence: string, graceMs: number, now: string, ...userIds: string[]): Promise<number>;
   admit(
     sale: string,
@@ -90,6 +102,9 @@ export interface SaleScripts {
     admissionTokens: string,
     present: string,
     presence: string,
+    report: string,
+    joinedAt: string,
+    queueTimes: string,
     ttlMs: number,
     maxBatch: number,
     now: string,
@@ -117,7 +132,11 @@ export interface SaleScripts {
     admission: string,
     present: string,
     presence: string,
+    sale: string,
+    report: string,
+    joinedAt: string,
     userId: string,
+    now: string,
   ): Promise<number>;
   queuePositions(queue: string, ...userIds: string[]): Promise<Array<string | number>>;
   reportSockets(instances: string, instanceId: string, sockets: number, now: string): Promise<number>;
@@ -133,6 +152,7 @@ export interface SaleScripts {
     band: number,
   ): Promise<Array<string | number>>;
   recordAdmissionToken(active: string, admissionTokens: string, userId: string, token: string): Promise<number>;
+  saleRecord(report: string, orderTimes: string, queueTimes: string, now: string): Promise<Array<string | number>>;
 }
 
 /**

@@ -20,6 +20,9 @@
   KEYS[5] admission tokens hash
   KEYS[6] present sorted set (waiting shoppers last seen present, by queue score)
   KEYS[7] presence sorted set (lease: present until, epoch ms)
+  KEYS[8] report hash ('<figure>:<minute>' -> count)
+  KEYS[9] joined-at hash (userId -> when the waiting shopper took their place)
+  KEYS[10] queue times sorted set (userId -> ms from join to their latest admission)
   ARGV[1] admission token lifetime, ms
   ARGV[2] most shoppers to admit in this step
   ARGV[3] now override, epoch ms (tests only; empty means Redis TIME)
@@ -35,6 +38,7 @@
 -- @include now
 -- @include bucket
 -- @include presence
+-- @include report
 
 local now = currentTime(ARGV[3])
 local expiresAt = now + tonumber(ARGV[1])
@@ -44,13 +48,18 @@ if #expired > 0 then
   redis.call('ZREM', KEYS[3], unpack(expired))
   redis.call('HDEL', KEYS[5], unpack(expired))
   redis.call('HINCRBY', KEYS[4], 'expiredTotal', #expired)
+  countInMinute(KEYS[8], 'expired', now, #expired)
 end
 
 local timedOut = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', now - tonumber(ARGV[4]), 'LIMIT', 0, tonumber(ARGV[6]))
-for _, userId in ipairs(timedOut) do leaveLine(KEYS[2], KEYS[6], KEYS[7], userId) end
+for _, userId in ipairs(timedOut) do
+  leaveLine(KEYS[2], KEYS[6], KEYS[7], userId)
+  redis.call('HDEL', KEYS[9], userId)
+end
 if #timedOut > 0 then
   redis.call('HINCRBY', KEYS[4], 'timedOutTotal', #timedOut)
   redis.call('HINCRBY', KEYS[4], 'departures', #timedOut)
+  countDepartures(KEYS[1], KEYS[8], now, #timedOut)
 end
 
 local function reply(state, admitted, passedOver)
@@ -101,6 +110,8 @@ while #admitted < grant and passedOver < passLimit do
     local lease = tonumber(redis.call('ZSCORE', KEYS[7], userId))
     if lease and lease > now then
       leaveLine(KEYS[2], KEYS[6], KEYS[7], userId)
+      redis.call('ZADD', KEYS[10], now - tonumber(redis.call('HGET', KEYS[9], userId) or now), userId)
+      redis.call('HDEL', KEYS[9], userId)
       redis.call('ZADD', KEYS[3], expiresAt, userId)
       table.insert(admitted, userId)
     elseif lease then
@@ -112,6 +123,7 @@ allowance = spentAllowance(allowance, #admitted, room, lineRanOut)
 if #admitted > 0 then
   redis.call('HINCRBY', KEYS[4], 'admittedTotal', #admitted)
   redis.call('HINCRBY', KEYS[4], 'departures', #admitted)
+  countInMinute(KEYS[8], 'admitted', now, #admitted)
 end
 if passedOver > 0 then redis.call('HINCRBY', KEYS[4], 'passedOverTotal', passedOver) end
 redis.call('HSET', KEYS[4], 'allowance', tostring(allowance), 'updatedAt', tostring(now))

@@ -20,6 +20,8 @@
   KEYS[10] networks sorted set (network -> places taken)
   KEYS[11] place addresses hash (userId -> client address)
   KEYS[12] spent challenges sorted set (challenge id -> expiry, epoch ms)
+  KEYS[13] report hash ('<figure>:<minute>' -> count)
+  KEYS[14] joined-at hash (userId -> when the waiting shopper took their place, epoch ms)
   ARGV[1] userId, normalised
   ARGV[2] mode: 'join' or 'peek'
   ARGV[3] pre-queue band: scores of joins after the start begin here
@@ -42,6 +44,7 @@
 ]]
 -- @include now
 -- @include presence
+-- @include report
 
 local userId = ARGV[1]
 local sale = redis.call('HMGET', KEYS[1], 'startsAt', 'endsAt', 'remaining', 'queueOpensAt')
@@ -74,6 +77,7 @@ if expiresAt then
   redis.call('ZREM', KEYS[4], userId)
   redis.call('HDEL', KEYS[5], userId)
   redis.call('HINCRBY', KEYS[6], 'expiredTotal', 1)
+  countInMinute(KEYS[13], 'expired', now, 1)
 end
 
 local undrawn = redis.call('HGET', KEYS[6], 'prequeueSettled') == '0'
@@ -97,6 +101,8 @@ if not rank then
     redis.call('HSET', KEYS[9], 'u:' .. userId, ARGV[6], 't:' .. ARGV[6], userId)
   end
   redis.call('ZADD', KEYS[3], score, userId)
+  redis.call('HSET', KEYS[14], userId, now)
+  countInMinute(KEYS[13], 'joined', now, 1)
   rank = redis.call('ZRANK', KEYS[3], userId)
 end
 renewLease(KEYS[3], KEYS[7], KEYS[8], userId, now + tonumber(ARGV[5]))

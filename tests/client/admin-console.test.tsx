@@ -12,6 +12,7 @@ import { headerOf, jsonResponse as json } from './fake-response';
 
 // uPlot draws on a canvas, which jsdom has not got; the chart is not what these tests look at.
 jest.mock('../../client/src/admin/HistoryChart', () => ({ HistoryChart: () => null }));
+jest.mock('../../client/src/admin/ReportChart', () => ({ ReportChart: () => null }));
 
 const SETTINGS: AdmissionSettingsAnswer = { ratePerMinute: 600, paused: false, maxActive: null, overbook: 1, challengeMaxNumber: 100_000 };
 

@@ -9,6 +9,7 @@ import { HistoryChart } from './HistoryChart';
 import { withSample, type Sample } from './history';
 import { LedgerFigures } from './LedgerFigures';
 import { OutcomeFigures } from './Outcomes';
+import { SaleReport } from './SaleReport';
 import { SaleSchedule } from './SaleSchedule';
 
 const TOKEN_KEY = 'flashsale.adminToken';
@@ -122,6 +123,7 @@ export function AdminConsole() {
                 )}
               </div>
               <AbuseFigures state={state} adminToken={adminToken} onBlockedChanged={showBlocked} onUnauthorized={() => signOut(REFUSED)} />
+              <SaleReport adminToken={adminToken} onUnauthorized={() => signOut(REFUSED)} />
             </>
           )}
         </>

@@ -1,7 +1,9 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import { patchSale } from './admin-api';
+import { Figure } from './Figure';
 import { browserTimeZone, readableInstant } from './local-time';
+import { STATUS_WORDS } from './report';
 import { movableFields, scheduleChange, scheduleFieldsOf, type ScheduleField, type ScheduleFields } from './sale-form';
 import { useAdminCall } from './use-admin-call';
 
@@ -15,13 +17,6 @@ interface Props {
   onChanged: (sale: SaleAnswer) => void;
   onUnauthorized: () => void;
 }
-
-const STATUS_WORDS: Record<SaleStatus, string> = {
-  upcoming: 'Not started',
-  active: 'On sale',
-  sold_out: 'Sold out',
-  ended: 'Ended',
-};
 
 /** Why a field cannot move, said beside the disabled inputs; nothing before the start. */
 const LOCKED: Record<SaleStatus, string | null> = {
@@ -110,15 +105,6 @@ function savedSentence(sale: SaleAnswer, timeZone: string): string {
   return (
     `Saved. The sale starts ${readableInstant(sale.startsAt, timeZone)} and ends ${readableInstant(sale.endsAt, timeZone)}, ` +
     `with a stock of ${sale.stock.total.toLocaleString('en')}.`
-  );
-}
-
-function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{value}</dd>
-    </div>
   );
 }
 

@@ -1,5 +1,12 @@
-import type { AdminStateAnswer, AdmissionSettingsAnswer, BlockedNetworksAnswer, SaleAnswer } from '@flashsale/common/contract';
-import { bearer, requestJson, type ApiResult } from '../shared/http';
+import type {
+  AdminStateAnswer,
+  AdmissionSettingsAnswer,
+  BlockedNetworksAnswer,
+  SaleAnswer,
+  SaleReportAnswer,
+} from '@flashsale/common/contract';
+import { bearer, requestJson, requestText, type ApiResult } from '../shared/http';
+import { isSaleReport } from './report';
 
 export type AdmissionChange = Partial<AdmissionSettingsAnswer>;
 
@@ -58,4 +65,19 @@ export function patchSale(adminToken: string, change: SaleChange): Promise<ApiRe
     headers: { ...bearer(adminToken), 'Content-Type': 'application/json' },
     body: JSON.stringify(change),
   });
+}
+
+/** GET /api/admin/report; an answer that is not a report is a failure, said in words. */
+export async function fetchReport(adminToken: string): Promise<ApiResult<SaleReportAnswer>> {
+  const result = await requestJson<unknown>('/api/admin/report', { headers: bearer(adminToken), cache: 'no-store' });
+  if (!result.ok || isSaleReport(result.body)) return result as ApiResult<SaleReportAnswer>;
+  const message = 'The server answered with something that is not a report.';
+  return { ok: false, status: result.status, code: 'internal_error', message, retryAfterSeconds: null, orderId: null };
+}
+
+export type CsvFile = 'report.csv' | 'orders.csv';
+
+/** A CSV download's text: it needs the bearer header, so the console fetches it and saves it itself. */
+export function fetchCsv(adminToken: string, file: CsvFile): Promise<ApiResult<string>> {
+  return requestText(`/api/admin/${file}`, { headers: { ...bearer(adminToken), Accept: 'text/csv' }, cache: 'no-store' });
 }

@@ -36,13 +36,29 @@ export async function requestJson<T>(url: string, init: RequestInit = {}): Promi
   return failureOf(response, body);
 }
 
+/** As requestJson, for an answer that is text (a CSV download); a refusal is still the SPEC's JSON error. */
+export async function requestText(url: string, init: RequestInit = {}): Promise<ApiResult<string>> {
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    return { ok: false, status: 0, code: 'network', message: 'The connection failed.', retryAfterSeconds: null, orderId: null };
+  }
+  const text = await response.text().catch(() => '');
+  if (response.ok) return { ok: true, status: response.status, body: text };
+  return failureOf(response, parseJson(text));
+}
+
 export function bearer(token: string): Record<string, string> {
   return { Authorization: `Bearer ${token}` };
 }
 
 async function readBody(response: Response): Promise<unknown> {
   if (response.status === 204) return null;
-  const text = await response.text().catch(() => '');
+  return parseJson(await response.text().catch(() => ''));
+}
+
+function parseJson(text: string): unknown {
   if (text === '') return null;
   try {
     return JSON.parse(text) as unknown;

@@ -244,6 +244,19 @@ describe.each<[StoreKind, number]>([
     }
   });
 
+  test('a ledger that cannot be read gets 503 unavailable for orders.csv, not half a file', async () => {
+    const { url } = await openSale(kind, activeSale(), {
+      instances: 1,
+      ledgerOrders: async function* () {
+        yield* [];
+        throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      },
+    });
+    const download = await send(`${url}/api/admin/orders.csv`, { token: ADMIN_TOKEN });
+    expect(download.status).toBe(503);
+    expect(errorCode(download)).toBe('unavailable');
+  });
+
   test("the report and its downloads are the operator's: 401 without the admin token", async () => {
     const { url } = await openSale(kind, activeSale(), { instances: 1 });
     for (const path of ['report', 'report.csv', 'orders.csv']) {

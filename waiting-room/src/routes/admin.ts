@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   HttpError,
   isoInstant,
+  StoreUnavailableError,
   MAX_CHALLENGE_NUMBER,
   type AdminStateAnswer,
   type BlockedNetworksAnswer,
@@ -113,25 +114,7 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
   });
 
   app.get('/api/admin/orders.csv', attemptLimit, requireOperator, async (_req, res) => {
-    const pages = deps.orders()[Symbol.asyncIterator]();
-    // The first page is read before the answer starts, so a ledger that cannot be read is a clean error.
-    let page = await pages.next();
-    sendCsvHeaders(res, `orders-${deps.saleId}.csv`);
-    const csv = stringify({ header: true, columns: [...ORDERS_CSV_COLUMNS] });
-    csv.pipe(res);
-    try {
-      for (; !page.done; page = await pages.next()) {
-        for (const order of page.value) {
-          const row = [order.orderId, deps.saleId, order.userId, new Date(order.purchasedAt).toISOString()];
-          if (!csv.write(row)) await once(csv, 'drain');
-        }
-      }
-      csv.end();
-    } catch (error) {
-      // Too late for an error answer: cut the download short, so it cannot pass for a whole one.
-      await pages.return?.();
-      res.destroy(error as Error);
-    }
+    await sendOrdersCsv(res, deps.orders, deps.saleId);
   });
 
   app.patch('/api/admin/admission', attemptLimit, requireOperator, async (req, res) => {
@@ -174,6 +157,33 @@ export function mountAdminRoutes(app: Express, deps: AdminRouteDeps): void {
     const answer: BlockedNetworksAnswer = { blocked: await deps.networkBar.lift(cidr) };
     res.json(answer);
   });
+}
+
+/**
+ * Every order as CSV, a page at a time with back-pressure. The first page is read before the
+ * answer starts, so a ledger that cannot be read gets a clean 503; a failure after that cuts the
+ * download short, so it cannot pass for a whole one.
+ */
+async function sendOrdersCsv(res: Response, orders: OrderExport, saleId: string): Promise<void> {
+  const pages = orders()[Symbol.asyncIterator]();
+  let page = await pages.next().catch((error: unknown) => {
+    if (error instanceof StoreUnavailableError) throw error;
+    throw new HttpError(503, 'unavailable', 'The order ledger cannot be read right now. Please try again in a moment.');
+  });
+  sendCsvHeaders(res, `orders-${saleId}.csv`);
+  const csv = stringify({ header: true, columns: [...ORDERS_CSV_COLUMNS] });
+  csv.pipe(res);
+  try {
+    for (; !page.done; page = await pages.next()) {
+      for (const order of page.value) {
+        if (!csv.write([order.orderId, saleId, order.userId, new Date(order.purchasedAt).toISOString()])) await once(csv, 'drain');
+      }
+    }
+    csv.end();
+  } catch (error) {
+    await pages.return?.();
+    res.destroy(error as Error);
+  }
 }
 
 /** A CSV download: text/csv, saved under its own name, never cached (it holds the sale's orders). */

@@ -143,8 +143,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps): WaitingRoom {
       }
     },
   });
-  const saleAnswer = createSaleAnswer(store, deps.product);
-  const saleReport = createSaleReport(store);
+  const saleAnswer = createSaleAnswer(store, deps.saleId, deps.product);
+  const saleReport = createSaleReport(store, deps.saleId);
   // Read-only, for the operator's ledger figures; opened on first use.
   const ledger: { log: OrderLog | null } = { log: null };
 

@@ -125,6 +125,8 @@ export interface SaleCounters {
   connectedSockets: number;
   stock: number;
   remaining: number;
+  /** The window as the store holds it now (the operator may move it), read with the rest. */
+  window: { startsAt: number; endsAt: number; queueOpensAt: number };
   /** Purchase outcomes decided by the store: code → count. */
   outcomes: Record<string, number>;
   /** Joins answered challenge_failed, and joins answered too_many_places or network_blocked. */

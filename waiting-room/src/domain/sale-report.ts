@@ -1,10 +1,10 @@
-import { MINUTE_MS, saleStatus, type SaleCounters, type SaleRecord, type SaleReportAnswer, type SaleSnapshot } from '@flashsale/common';
+import { MINUTE_MS, saleStatus, type SaleCounters, type SaleRecord, type SaleReportAnswer } from '@flashsale/common';
 
 /** The percentiles of the time in queue that the report gives, in its order. */
 export const QUEUE_PERCENTILES = [50, 95, 99] as const;
 
 export interface SaleReportFacts {
-  sale: SaleSnapshot;
+  saleId: string;
   record: SaleRecord;
   counters: SaleCounters;
   /** Times in queue (ms) at QUEUE_PERCENTILES' nearest ranks; empty before the first admission. */
@@ -15,13 +15,13 @@ export interface SaleReportFacts {
 
 /** GET /api/admin/report from what the store recorded. */
 export function saleReport(facts: SaleReportFacts): SaleReportAnswer {
-  const { sale, record, counters } = facts;
-  const sold = sale.stock - sale.remaining;
+  const { record, counters } = facts;
+  const sold = counters.stock - counters.remaining;
   const [p50 = 0, p95 = 0, p99 = 0] = facts.queueTimes.map((ms) => ms / 1000);
-  const soldOut = sale.stock > 0 && sale.remaining === 0 && record.lastPurchaseAt !== null;
+  const soldOut = counters.stock > 0 && counters.remaining === 0 && record.lastPurchaseAt !== null;
   return {
-    saleId: sale.saleId,
-    status: saleStatus(sale, sale.remaining, record.now),
+    saleId: facts.saleId,
+    status: saleStatus(counters.window, counters.remaining, counters.now),
     ...(soldOut && { soldOutAt: new Date(record.lastPurchaseAt as number).toISOString() }),
     minutes: record.minutes.map(({ minute, ...figures }) => ({ at: new Date(minute * MINUTE_MS).toISOString(), ...figures })),
     queueSeconds: { p50, p95, p99 },

@@ -5,10 +5,9 @@ import { QUEUE_PERCENTILES, saleReport } from '../domain/sale-report';
 export const TOP_NETWORKS = 10;
 
 /** GET /api/admin/report's answer, read fresh from the store (sale-wide, whichever instance answers). */
-export function createSaleReport(store: SaleStore & QueueStore): () => Promise<SaleReportAnswer> {
+export function createSaleReport(store: QueueStore, saleId: string): () => Promise<SaleReportAnswer> {
   return async () => {
-    const [sale, record, counters, topNetworks, blocked] = await Promise.all([
-      store.getSale(),
+    const [record, counters, topNetworks, blocked] = await Promise.all([
       store.saleRecord(),
       store.saleCounters(),
       store.topNetworks(TOP_NETWORKS),
@@ -16,7 +15,7 @@ export function createSaleReport(store: SaleStore & QueueStore): () => Promise<S
     ]);
     const ranks = record.queueTimes === 0 ? [] : QUEUE_PERCENTILES.map((percentile) => nearestRank(record.queueTimes, percentile));
     const queueTimes = await store.queueTimesAt(ranks);
-    return saleReport({ sale, record, counters, queueTimes, topNetworks, blocked });
+    return saleReport({ saleId, record, counters, queueTimes, topNetworks, blocked });
   };
 }
 

@@ -1,22 +1,19 @@
-import { saleStatus, type Product, type QueueStore, type SaleAnswer, type SaleStore } from '@flashsale/common';
+import { saleStatus, type Product, type QueueStore, type SaleAnswer } from '@flashsale/common';
 
 /** The sale as GET /api/sale shows it, read fresh; PATCH /api/admin/sale answers with it too. */
-export function createSaleAnswer(store: SaleStore & QueueStore, product: Product): () => Promise<SaleAnswer> {
+export function createSaleAnswer(store: QueueStore, saleId: string, product: Product): () => Promise<SaleAnswer> {
   return async () => {
-    const [sale, counters, control, lottery] = await Promise.all([
-      store.getSale(),
-      store.saleCounters(),
-      store.getAdmissionControl(),
-      store.lottery(),
-    ]);
+    // The counters carry the window and the stock, read in the same step as the rest.
+    const [counters, control, lottery] = await Promise.all([store.saleCounters(), store.getAdmissionControl(), store.lottery()]);
+    const { window, now } = counters;
     return {
-      saleId: sale.saleId,
-      status: saleStatus(sale, sale.remaining, sale.now),
-      startsAt: new Date(sale.startsAt).toISOString(),
-      endsAt: new Date(sale.endsAt).toISOString(),
-      serverTime: new Date(sale.now).toISOString(),
+      saleId,
+      status: saleStatus(window, counters.remaining, now),
+      startsAt: new Date(window.startsAt).toISOString(),
+      endsAt: new Date(window.endsAt).toISOString(),
+      serverTime: new Date(now).toISOString(),
       product,
-      stock: { total: sale.stock, remaining: sale.remaining },
+      stock: { total: counters.stock, remaining: counters.remaining },
       queue: { waiting: counters.waiting, admissionRatePerMinute: control.ratePerMinute, paused: control.paused },
       lottery: {
         order: lottery.order,

@@ -82,10 +82,11 @@ export class LiveTicker {
   private async refresh(): Promise<void> {
     try {
       const { store, sockets } = this.deps;
-      const [counters, control, sale] = await Promise.all([store.saleCounters(), store.getAdmissionControl(), store.getSale()]);
+      const [counters, control] = await Promise.all([store.saleCounters(), store.getAdmissionControl()]);
       const { window } = this.deps;
-      const moved = sale.startsAt !== window.startsAt || sale.endsAt !== window.endsAt || sale.stock !== this.lastStockPush.total;
-      Object.assign(window, { startsAt: sale.startsAt, endsAt: sale.endsAt, queueOpensAt: sale.queueOpensAt });
+      const stored = counters.window;
+      const moved = stored.startsAt !== window.startsAt || stored.endsAt !== window.endsAt || counters.stock !== this.lastStockPush.total;
+      Object.assign(window, stored);
       const previous = this.figures;
       const status = saleStatus(window, counters.remaining, counters.now);
       const admitting = status === 'active' && !control.paused && counters.inDraw === 0 && counters.present > 0;
@@ -96,7 +97,7 @@ export class LiveTicker {
         remaining: counters.remaining,
         startsAt: new Date(window.startsAt).toISOString(),
         endsAt: new Date(window.endsAt).toISOString(),
-        total: sale.stock,
+        total: counters.stock,
       };
       this.figures = { statusEvent, counters, control, measuredPerSecond };
       const { ratePerMinute, paused } = control;

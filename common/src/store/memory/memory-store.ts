@@ -364,6 +364,7 @@ export class MemoryStore implements SaleStore, QueueStore {
       connectedSockets,
       stock: sale.definition.stock,
       remaining: sale.remaining,
+      window: { startsAt: sale.definition.startsAt, endsAt: sale.definition.endsAt, queueOpensAt: sale.definition.queueOpensAt },
       outcomes: Object.fromEntries(sale.outcomes),
       challengesFailed: sale.challengesFailed,
       placesRefused: sale.placesRefused,

@@ -303,6 +303,9 @@ export class RedisStore implements SaleStore, QueueStore {
       inDraw,
       challengesFailed,
       placesRefused,
+      startsAt,
+      endsAt,
+      queueOpensAt,
       ...codes
     ] = reply.map(String);
     const outcomes: Record<string, number> = {};
@@ -322,6 +325,7 @@ export class RedisStore implements SaleStore, QueueStore {
       connectedSockets: Number(connectedSockets),
       remaining: Number(remaining),
       stock: Number(stock),
+      window: { startsAt: Number(startsAt), endsAt: Number(endsAt), queueOpensAt: Number(queueOpensAt) },
       outcomes,
       challengesFailed: Number(challengesFailed),
       placesRefused: Number(placesRefused),

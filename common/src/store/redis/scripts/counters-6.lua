@@ -2,7 +2,7 @@
   The sale-wide figures, read in one step so they agree with each other: the operator's
   counters, and what every instance's ticker needs (the line's length and its 'departures').
 
-  KEYS[1] sale hash (remaining, stock, outcome:<code> counters)
+  KEYS[1] sale hash (remaining, stock, the window, outcome:<code> counters)
   KEYS[2] queue sorted set
   KEYS[3] active sorted set
   KEYS[4] admission hash (counters; prequeueSettled '0' while a random pre-queue awaits its draw)
@@ -14,7 +14,8 @@
 
   Returns {now, waiting, present, activeAdmissions, admittedTotal, expiredTotal, departures,
            passedOverTotal, timedOutTotal, connectedSockets, remaining, stock, inDraw,
-           challengesFailed, placesRefused, outcome code, count, outcome code, count, ...}
+           challengesFailed, placesRefused, startsAt, endsAt, queueOpensAt,
+           outcome code, count, outcome code, count, ...}
   Errors  NOSALE when the sale has not been initialised
 ]]
 -- @include now
@@ -41,11 +42,11 @@ end
 local reply = {
   tostring(now), redis.call('ZCARD', KEYS[2]), redis.call('ZCOUNT', KEYS[6], '(' .. now, '+inf'),
   redis.call('ZCARD', KEYS[3]), admission[1] or '0', admission[2] or '0', admission[3] or '0',
-  admission[4] or '0', admission[5] or '0', sockets, '', '', inDraw, admission[7] or '0', admission[8] or '0',
+  admission[4] or '0', admission[5] or '0', sockets, '', '', inDraw, admission[7] or '0', admission[8] or '0', '', '', '',
 }
+local fields = { remaining = 11, stock = 12, startsAt = 16, endsAt = 17, queueOpensAt = 18 }
 for i = 1, #sale, 2 do
-  if sale[i] == 'remaining' then reply[11] = sale[i + 1]
-  elseif sale[i] == 'stock' then reply[12] = sale[i + 1]
+  if fields[sale[i]] then reply[fields[sale[i]]] = sale[i + 1]
   elseif string.sub(sale[i], 1, 8) == 'outcome:' then
     table.insert(reply, string.sub(sale[i], 9))
     table.insert(reply, sale[i + 1])

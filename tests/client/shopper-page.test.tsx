@@ -37,7 +37,7 @@ it('joins, follows the line live, and buys by itself when admitted', async () =>
   const endsAt = new Date(Date.now() + 3_600_000).toISOString();
   act(() => socket().handlers.saleStatus({ status: 'active', remaining: 9, startsAt, endsAt, total: 100 }));
   expect(screen.getByTestId('stock-remaining')).toHaveTextContent('9 of 100');
-  // The operator adds stock and moves the end: the page follows the push.
+  // The stock shown follows each push, its total too (the operator may add stock before the start).
   act(() => socket().handlers.saleStatus({ status: 'active', remaining: 59, startsAt, endsAt, total: 150 }));
   expect(screen.getByTestId('stock-remaining')).toHaveTextContent('59 of 150');
 

@@ -592,11 +592,10 @@ describe('the monitoring profile: Prometheus and Grafana beside the stack', () =
       const names = new Set<string>(PROMETHEUS_MADE);
       const labelValues = targetLabels(prometheusConfig());
       try {
-        // The built entry points of compose's two commands, checkout with its ledger writer.
-        const { DATABASE_URL: _ledger, ...waitingRoomEnv } = env;
+        // The built entry points of compose's two commands: checkout with its ledger writer, the waiting room reading it.
         processes.push(
           ...(await Promise.all([
-            startService(WAITING_ROOM_ENTRY, waitingRoomEnv),
+            startService(WAITING_ROOM_ENTRY, env),
             startService(CHECKOUT_ENTRY, checkoutProcessEnv(env, signingKey)),
           ])),
         );

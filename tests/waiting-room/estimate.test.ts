@@ -1,16 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  admin,
-  eventually,
-  inPool,
-  join,
-  openSocket,
-  saleDefinition,
-  useRedisServer,
-  useSales,
-  type ShopperSocket,
-  type StoreKind,
-} from '../kit';
+import { admin, eventually, inPool, join, openSocket, saleDefinition, useRedisServer, useSales, useSockets, type StoreKind } from '../kit';
 
 /**
  * SPEC, queue:position: `etaSeconds` is within 20 % of the wait that follows whenever the line
@@ -36,10 +25,7 @@ describe.each<[StoreKind, number]>([
   ['memory', 1],
   ['redis', 2],
 ])('on the %s store with %i instance(s)', (kind, instanceCount) => {
-  const sockets: ShopperSocket[] = [];
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) socket.close();
-  });
+  const sockets = useSockets();
 
   test('every first estimate after the start, a resume and a rate change is within 20 % of the wait that follows', async () => {
     const sale = saleDefinition({ stock: 1000, startsAt: Date.now() + 4_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });

@@ -15,7 +15,7 @@ import {
   useRedisServer,
   useSales,
   type RunningInstance,
-  type ShopperSocket,
+  useSockets,
   type StoreKind,
 } from '../kit';
 
@@ -43,10 +43,7 @@ describe.each<[StoreKind, number]>([
   ['memory', 1],
   ['redis', 2],
 ])('a random pre-queue on the %s store with %i instance(s)', (kind, instanceCount) => {
-  const sockets: ShopperSocket[] = [];
-  afterEach(() => {
-    for (const socket of sockets.splice(0)) socket.close();
-  });
+  const sockets = useSockets();
 
   test('shows no number until the draw, then the drawn order, which the published lottery recomputes and admission follows', async () => {
     const sale = saleDefinition({ stock: 1000, startsAt: Date.now() + 3_000, endsAt: Date.now() + 3_600_000, queueOpensAt: 0 });

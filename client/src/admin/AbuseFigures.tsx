@@ -20,21 +20,32 @@ export function AbuseFigures({ state, adminToken, onBlockedChanged, onUnauthoriz
     <section aria-labelledby="abuse-heading">
       <h2 id="abuse-heading">Abuse</h2>
       <CounterGrid counters={state.counters} shown={ABUSE_COUNTERS} />
-      <TopNetworks networks={state.abuse.topNetworks} />
+      <TopNetworks networks={state.abuse.topNetworks} caption="Busiest networks, by places taken" testId="top-networks" />
       <BlockedNetworks adminToken={adminToken} blocked={state.abuse.blocked} onChanged={onBlockedChanged} onUnauthorized={onUnauthorized} />
     </section>
   );
 }
 
-function TopNetworks({ networks }: { networks: AdminStateAnswer['abuse']['topNetworks'] }) {
+/** The networks that took the most places (the live panel's, and the report's over the sale). */
+export function TopNetworks({
+  networks,
+  caption,
+  testId,
+}: {
+  networks: AdminStateAnswer['abuse']['topNetworks'];
+  caption: string;
+  testId: string;
+}) {
   if (networks.length === 0) return <p className="muted">No places taken yet.</p>;
   return (
-    <table className="top-networks" data-testid="top-networks">
-      <caption>Busiest networks, by places taken</caption>
+    <table className="figures-table" data-testid={testId}>
+      <caption>{caption}</caption>
       <thead>
         <tr>
           <th scope="col">Network</th>
-          <th scope="col">Places</th>
+          <th scope="col" className="number">
+            Places
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -43,7 +54,7 @@ function TopNetworks({ networks }: { networks: AdminStateAnswer['abuse']['topNet
             <td>
               <code>{network}</code>
             </td>
-            <td>{places.toLocaleString('en')}</td>
+            <td className="number">{places.toLocaleString('en')}</td>
           </tr>
         ))}
       </tbody>

@@ -1,4 +1,5 @@
 import type { AdminStateAnswer } from '@flashsale/common/contract';
+import { Figure } from './Figure';
 
 /** Which counters to show, each with its label. */
 export type CounterLabels = readonly (readonly [keyof Omit<AdminStateAnswer['counters'], 'outcomes'>, string])[];
@@ -57,10 +58,7 @@ export function CounterGrid({ counters, shown }: { counters: AdminStateAnswer['c
   return (
     <dl className="counters">
       {shown.map(([key, label]) => (
-        <div key={key}>
-          <dt>{label}</dt>
-          <dd data-testid={`counter-${key}`}>{counters[key].toLocaleString('en')}</dd>
-        </div>
+        <Figure key={key} label={label} testId={`counter-${key}`} value={counters[key].toLocaleString('en')} />
       ))}
     </dl>
   );

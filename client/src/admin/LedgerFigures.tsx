@@ -1,4 +1,6 @@
 import type { AdminStateAnswer } from '@flashsale/common/contract';
+import { Figure } from './Figure';
+import { waitText } from './report';
 
 /** The SPEC's bound: every order is in the ledger within 5 s. Past it, the backlog is a warning. */
 const BEHIND_AFTER_MS = 5_000;
@@ -21,20 +23,14 @@ export function LedgerFigures({ ledger, serverTime }: { ledger: AdminStateAnswer
     <section aria-labelledby="ledger-heading">
       <h2 id="ledger-heading">Ledger</h2>
       <dl className="counters">
-        <div>
-          <dt>Orders written</dt>
-          <dd data-testid="ledger-written">{ledger.written.toLocaleString('en')}</dd>
-        </div>
-        <div>
-          <dt>Waiting to be written</dt>
-          <dd data-testid="ledger-pending">{ledger.pending.toLocaleString('en')}</dd>
-        </div>
-        <div>
-          <dt>Last write</dt>
-          <dd data-testid="ledger-last-write" title={ledger.lastWriteAt ?? undefined}>
-            {sinceLastWrite === null ? 'none yet' : `${age(sinceLastWrite)} ago`}
-          </dd>
-        </div>
+        <Figure label="Orders written" testId="ledger-written" value={ledger.written.toLocaleString('en')} />
+        <Figure label="Waiting to be written" testId="ledger-pending" value={ledger.pending.toLocaleString('en')} />
+        <Figure
+          label="Last write"
+          testId="ledger-last-write"
+          value={sinceLastWrite === null ? 'none yet' : `${waitText(Math.floor(sinceLastWrite / 1000))} ago`}
+          title={ledger.lastWriteAt ?? undefined}
+        />
       </dl>
       <p className={behind ? 'notice' : 'muted'} data-testid="ledger-health">
         {ledger.pending === 0
@@ -43,13 +39,4 @@ export function LedgerFigures({ ledger, serverTime }: { ledger: AdminStateAnswer
       </p>
     </section>
   );
-}
-
-/** "4 s", "2 min 5 s", "3 h 10 min". */
-function age(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }

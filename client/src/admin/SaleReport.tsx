@@ -5,10 +5,11 @@ import { adminFailureMessage, fetchCsv, fetchReport, type CsvFile } from './admi
 import { CallStatus } from './CallStatus';
 import { percent } from './Counters';
 import { browserTimeZone, readableInstant } from './local-time';
+import { TopNetworks } from './AbuseFigures';
 import { Figure } from './Figure';
 import { OutcomeTable } from './Outcomes';
 import { ReportChart } from './ReportChart';
-import { MINUTE_FIGURES, minuteOfDay, minuteTotals, nothingHappened, STATUS_WORDS, waitText } from './report';
+import { MINUTE_FIGURES, minuteOfDay, minuteTotals, nothingHappened, STATUS_WORDS, waitText, type MinuteCounts } from './report';
 import { useAdminCall, type CallMessage } from './use-admin-call';
 
 interface Props {
@@ -85,8 +86,9 @@ export function SaleReport({ adminToken, timeZone = browserTimeZone(), onUnautho
 }
 
 function ReportFigures({ report, timeZone }: { report: SaleReportAnswer; timeZone: string }) {
+  const totals = minuteTotals(report.minutes);
   // Queue times and conversion are zeros before the first admission, which is not a wait of 0 s.
-  const admitted = minuteTotals(report.minutes).admitted > 0;
+  const admitted = totals.admitted > 0;
   const wait = (seconds: number) => (admitted ? waitText(seconds) : 'none yet');
   return (
     <>
@@ -115,7 +117,7 @@ function ReportFigures({ report, timeZone }: { report: SaleReportAnswer; timeZon
       ) : (
         <>
           <ReportChart minutes={report.minutes} />
-          <MinuteTable minutes={report.minutes} timeZone={timeZone} />
+          <MinuteTable minutes={report.minutes} totals={totals} timeZone={timeZone} />
         </>
       )}
       <div className="admin-columns">
@@ -127,8 +129,7 @@ function ReportFigures({ report, timeZone }: { report: SaleReportAnswer; timeZon
 }
 
 /** What the chart shows, for a screen reader and for reading exact figures. */
-function MinuteTable({ minutes, timeZone }: { minutes: readonly ReportMinute[]; timeZone: string }) {
-  const totals = minuteTotals(minutes);
+function MinuteTable({ minutes, totals, timeZone }: { minutes: readonly ReportMinute[]; totals: MinuteCounts; timeZone: string }) {
   return (
     <div className="report-minutes" tabIndex={0} role="region" aria-label="Minutes of the sale">
       <table className="figures-table" data-testid="report-minutes">
@@ -149,27 +150,27 @@ function MinuteTable({ minutes, timeZone }: { minutes: readonly ReportMinute[]; 
               <th scope="row" title={readableInstant(minute.at, timeZone)}>
                 {minuteOfDay(minute.at, timeZone)}
               </th>
-              {MINUTE_FIGURES.map(({ key }) => (
-                <td key={key} className="number">
-                  {minute[key].toLocaleString('en')}
-                </td>
-              ))}
+              <MinuteCells counts={minute} />
             </tr>
           ))}
         </tbody>
         <tfoot>
           <tr>
             <th scope="row">All minutes</th>
-            {MINUTE_FIGURES.map(({ key }) => (
-              <td key={key} className="number">
-                {totals[key].toLocaleString('en')}
-              </td>
-            ))}
+            <MinuteCells counts={totals} />
           </tr>
         </tfoot>
       </table>
     </div>
   );
+}
+
+function MinuteCells({ counts }: { counts: MinuteCounts }) {
+  return MINUTE_FIGURES.map(({ key }) => (
+    <td key={key} className="number">
+      {counts[key].toLocaleString('en')}
+    </td>
+  ));
 }
 
 function ReportOutcomes({ outcomes }: { outcomes: SaleReportAnswer['outcomes'] }) {
@@ -198,29 +199,7 @@ function ReportAbuse({ abuse }: { abuse: SaleReportAnswer['abuse'] }) {
           </span>
         ))}
       </p>
-      {abuse.topNetworks.length > 0 && (
-        <table className="figures-table" data-testid="report-top-networks">
-          <caption>Busiest networks over the sale</caption>
-          <thead>
-            <tr>
-              <th scope="col">Network</th>
-              <th scope="col" className="number">
-                Places
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {abuse.topNetworks.map(({ network, places }) => (
-              <tr key={network}>
-                <td>
-                  <code>{network}</code>
-                </td>
-                <td className="number">{places.toLocaleString('en')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <TopNetworks networks={abuse.topNetworks} caption="Busiest networks over the sale" testId="report-top-networks" />
     </div>
   );
 }

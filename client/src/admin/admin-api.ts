@@ -5,7 +5,7 @@ import type {
   SaleAnswer,
   SaleReportAnswer,
 } from '@flashsale/common/contract';
-import { bearer, requestJson, requestText, type ApiResult } from '../shared/http';
+import { bearer, failure, requestJson, requestText, type ApiResult } from '../shared/http';
 import { isSaleReport } from './report';
 
 export type AdmissionChange = Partial<AdmissionSettingsAnswer>;
@@ -71,8 +71,7 @@ export function patchSale(adminToken: string, change: SaleChange): Promise<ApiRe
 export async function fetchReport(adminToken: string): Promise<ApiResult<SaleReportAnswer>> {
   const result = await requestJson<unknown>('/api/admin/report', { headers: bearer(adminToken), cache: 'no-store' });
   if (!result.ok || isSaleReport(result.body)) return result as ApiResult<SaleReportAnswer>;
-  const message = 'The server answered with something that is not a report.';
-  return { ok: false, status: result.status, code: 'internal_error', message, retryAfterSeconds: null, orderId: null };
+  return failure(result.status, 'internal_error', 'The server answered with something that is not a report.');
 }
 
 export type CsvFile = 'report.csv' | 'orders.csv';

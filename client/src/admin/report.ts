@@ -1,4 +1,5 @@
 import type { ReportMinute, SaleReportAnswer, SaleStatus } from '@flashsale/common/contract';
+import { isRecord } from '../shared/http';
 
 /** The per-minute figures, in the order of report.csv's columns, each as the chart and the table name it. */
 export const MINUTE_FIGURES = [
@@ -9,7 +10,9 @@ export const MINUTE_FIGURES = [
   { key: 'left', label: 'Left', colour: '#6b7280' },
 ] as const satisfies readonly { key: keyof Omit<ReportMinute, 'at'>; label: string; colour: string }[];
 
-export type MinuteFigure = (typeof MINUTE_FIGURES)[number]['key'];
+type MinuteFigure = (typeof MINUTE_FIGURES)[number]['key'];
+/** One count per figure: a minute's, or the totals'. */
+export type MinuteCounts = Record<MinuteFigure, number>;
 
 /** The sale's status as an operator reads it (the schedule and the report). */
 export const STATUS_WORDS: Record<SaleStatus, string> = {
@@ -30,7 +33,7 @@ export function minuteColumns(minutes: readonly ReportMinute[]): [number[], ...n
 }
 
 /** Each figure summed over the whole report. */
-export function minuteTotals(minutes: readonly ReportMinute[]): Record<MinuteFigure, number> {
+export function minuteTotals(minutes: readonly ReportMinute[]): MinuteCounts {
   const totals = { joined: 0, admitted: 0, purchased: 0, expired: 0, left: 0 };
   for (const minute of minutes) for (const { key } of MINUTE_FIGURES) totals[key] += minute[key];
   return totals;
@@ -70,8 +73,4 @@ export function isSaleReport(body: unknown): body is SaleReportAnswer {
     Array.isArray(body.abuse.blocked) &&
     Array.isArray(body.abuse.topNetworks)
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -1,6 +1,7 @@
 import type { SaleAnswer, SaleStatus } from '@flashsale/common/contract';
 import type { SaleChange } from './admin-api';
 import { isoOfLocalInput, localInputOf } from './local-time';
+import { parseNumber } from './settings-form';
 
 /** The schedule form's fields as typed: datetime-local text on the operator's clock, the stock as text. */
 export interface ScheduleFields {
@@ -29,7 +30,7 @@ export function scheduleFieldsOf(sale: SaleAnswer, timeZone: string): ScheduleFi
   };
 }
 
-export type ScheduleChangeOrProblem = { ok: true; change: SaleChange } | { ok: false; problem: string };
+type ScheduleChangeOrProblem = { ok: true; change: SaleChange } | { ok: false; problem: string };
 
 /**
  * Only what differs from the live sale and the sale still lets move: a field left as shown is never
@@ -53,8 +54,8 @@ export function scheduleChange(sale: SaleAnswer, fields: ScheduleFields, timeZon
   }
 
   if (changed('stock')) {
-    const stock = fields.stock.trim() === '' ? NaN : Number(fields.stock);
-    if (!Number.isFinite(stock)) return { ok: false, problem: 'The stock must be a number.' };
+    const stock = parseNumber(fields.stock);
+    if (stock === null) return { ok: false, problem: 'The stock must be a number.' };
     change.stock = stock;
   }
   return { ok: true, change };

@@ -47,7 +47,8 @@ export function settingsChange(current: AdmissionSettingsAnswer, fields: Setting
   return { ok: true, change };
 }
 
-function parseNumber(text: string): number | null {
+/** A number typed in a field; null when empty or not a number. */
+export function parseNumber(text: string): number | null {
   if (text.trim() === '') return null;
   const value = Number(text);
   return Number.isFinite(value) ? value : null;

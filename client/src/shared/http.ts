@@ -29,7 +29,7 @@ export async function requestJson<T>(url: string, init: RequestInit = {}): Promi
   try {
     response = await fetch(url, { ...init, headers: { Accept: 'application/json', ...init.headers } });
   } catch {
-    return { ok: false, status: 0, code: 'network', message: 'The connection failed.', retryAfterSeconds: null, orderId: null };
+    return failure(0, 'network', 'The connection failed.');
   }
   const body = await readBody(response);
   if (response.ok) return { ok: true, status: response.status, body: body as T };
@@ -42,11 +42,16 @@ export async function requestText(url: string, init: RequestInit = {}): Promise<
   try {
     response = await fetch(url, init);
   } catch {
-    return { ok: false, status: 0, code: 'network', message: 'The connection failed.', retryAfterSeconds: null, orderId: null };
+    return failure(0, 'network', 'The connection failed.');
   }
   const text = await response.text().catch(() => '');
   if (response.ok) return { ok: true, status: response.status, body: text };
   return failureOf(response, parseJson(text));
+}
+
+/** A failure decided here, not read from an answer: no Retry-After, no order. */
+export function failure(status: number, code: ApiFailure['code'], message: string): ApiFailure {
+  return { ok: false, status, code, message, retryAfterSeconds: null, orderId: null };
 }
 
 export function bearer(token: string): Record<string, string> {
@@ -99,7 +104,7 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 

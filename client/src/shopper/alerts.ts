@@ -65,8 +65,8 @@ export function pageTitle(base: string, view: Pick<ShopperView, 'phase' | 'posit
  * of the last few. A screen reader that spoke every push (several a second in a busy sale) would
  * drown out everything else.
  */
-export const ANNOUNCED_MILESTONES = [10_000, 5_000, 1_000, 500, 100, 50, 10] as const;
-export const ANNOUNCED_EVERY_PLACE_FROM = 5;
+const ANNOUNCED_MILESTONES = [10_000, 5_000, 1_000, 500, 100, 50, 10] as const;
+const ANNOUNCED_EVERY_PLACE_FROM = 5;
 
 /** Is `position` worth reading out, after `lastAnnounced` (null: none yet since the place was given)? */
 export function announcesPosition(lastAnnounced: number | null, position: number): boolean {

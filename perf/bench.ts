@@ -49,7 +49,7 @@ import { benchJoin } from './lib/join';
 import { benchLedger } from './lib/ledger-cost';
 import type { LoadSettings } from './lib/load';
 import { ROOT, startNode } from './lib/processes';
-import { newestProfile, summarizeProfile } from './lib/profile';
+import { newestProfile, summarizeProfile, type ProfileWindow } from './lib/profile';
 import { benchPresence } from './lib/presence';
 import { benchPurchase } from './lib/purchase';
 import { benchScaling } from './lib/scaling';
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     if (parts.has('ledger')) await benchLedger(settings, redis);
     if (parts.has('aof')) await benchAof(settings);
     if (parts.has('sockets')) {
-      await benchSockets({
+      const measured = await benchSockets({
         sockets: Number(options.sockets),
         rounds: Number(options['socket-rounds']),
         spacingMs: Number(options['socket-spacing']),
@@ -130,8 +130,8 @@ async function main(): Promise<void> {
         instances: Number(options['socket-instances']),
         redis: options['socket-store'] === 'embedded' ? null : redis,
         nodeArgs,
-        profileDir: RESULTS,
       });
+      printProfile(measured);
     }
     if (parts.has('presence')) await benchPresence(redis, settings.rounds);
     if (parts.has('estimate')) await benchEstimate(redis);
@@ -151,12 +151,13 @@ async function main(): Promise<void> {
   }
 }
 
-/** Where the last stopped service's CPU went, when it was profiled. */
-function printProfile(): void {
+/** Where the last stopped service's CPU went, when it was profiled: only within `window` when given. */
+function printProfile(window?: ProfileWindow): void {
   const profile = options['cpu-prof'] ? newestProfile(RESULTS) : null;
   if (!profile) return;
-  console.log(`\nWhere the service's busy CPU time went, all rounds, by self time (${path.relative(ROOT, profile)}):`);
-  for (const { where, share } of summarizeProfile(profile)) console.log(`${(share * 100).toFixed(1).padStart(6)} %  ${where}`);
+  const span = window ? 'while measured' : 'all rounds';
+  console.log(`\nWhere the service's busy CPU time went, ${span}, by self time (${path.relative(ROOT, profile)}):`);
+  for (const { where, share } of summarizeProfile(profile, 15, window)) console.log(`${(share * 100).toFixed(1).padStart(6)} %  ${where}`);
 }
 
 main().catch((error: unknown) => {

@@ -89,8 +89,8 @@ function recordJoin(req, res, context, events, next) {
   context.vars.joinAnsweredAt = Date.now();
   if (typeof body.queueToken === 'string') context.vars.queueToken = body.queueToken;
   if (body.state === 'admitted') noteAdmission(context, events, body);
-  // The count of the scenario's wait loop: only a shopper the join put in line opens a socket and waits.
-  context.vars.waitsInLine = body.state === 'waiting' ? 1 : 0;
+  // Only a shopper the join put in line opens a socket and waits (awaitAdmission).
+  context.vars.waitsInLine = body.state === 'waiting';
   return next();
 }
 
@@ -110,7 +110,7 @@ function noteAdmission(context, events, { admissionToken, expiresAt }) {
  * socket is closed when the wait ends.
  */
 function awaitAdmission(context, events, done) {
-  if (context.vars.waitsInLine !== 1) return done();
+  if (!context.vars.waitsInLine) return done();
   const socket = io(process.env.PERF_TARGET, {
     auth: { queueToken: context.vars.queueToken },
     transports: ['websocket'],

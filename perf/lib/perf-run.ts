@@ -103,7 +103,6 @@ async function runToTheEnd(plan: ScenarioPlan, context: RunContext): Promise<Com
       endsAt,
       requests: recorded.requests,
       fates: recorded.fates,
-      failedUsers: artillery.report.aggregate.counters['vusers.failed'] ?? 0,
       artillery: artillery.report.aggregate,
     });
 

@@ -9,18 +9,22 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** A span of the monotonic clock, in microseconds, as `monotonicUs` reads it. */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** The clock of a V8 CPU profile's timestamps: V8 and libuv read the same monotonic clock in any process. */
+export const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
 /**
  * Where a process's CPU time went, from a V8 .cpuprofile: self time grouped by npm package, Node
  * module, or the project's own code, plus V8's own entries (GC), as shares of the busy time:
- * idle time is left out, since the service also idles between the bench's rounds. With a window
- * (`process.hrtime.bigint() / 1000n` in any process: V8 and libuv read the same monotonic clock),
+ * idle time is left out, since the service also idles between the bench's rounds. With a window,
  * only the samples taken in it.
  */
-export function summarizeProfile(
-  file: string,
-  top = 15,
-  window?: { fromUs: number; toUs: number },
-): Array<{ where: string; share: number }> {
+export function summarizeProfile(file: string, top = 15, window?: ProfileWindow): Array<{ where: string; share: number }> {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const timeById = new Map<number, number>();
   let at = profile.startTime;

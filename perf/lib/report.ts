@@ -112,9 +112,6 @@ export function scenarioMarkdown(result: ScenarioResult): string {
           `| response time, time to first byte (p50 / p95 / p99 / max) | ${ms(ttfb.p50)} / ${ms(ttfb.p95)} / ${ms(ttfb.p99)} / ${ms(ttfb.max)} |`,
         ]
       : []),
-    ...(counter('socketio.emit') > 0
-      ? [`| Socket.IO: sockets opened after the join (one \`emit\` each) | ${counter('socketio.emit')} |`]
-      : []),
     ...(custom.length > 0 ? [`| outcomes the processor counted | ${custom.join(', ')} |`] : []),
     ...(admissionWait
       ? [

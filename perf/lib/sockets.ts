@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { generateKey, leave, send, type RedisServer } from '../../tests/kit';
 import { cpuShares } from './cpu';
-import { ROOT } from './processes';
-import { newestProfile, summarizeProfile } from './profile';
+import { monotonicUs, type ProfileWindow } from './profile';
+import { summarize } from './report-stats';
 import { rssKb, startService, type Service } from './service';
 import { MAX_SOCKETS_PER_CLIENT, SocketClients } from './socket-clients';
 
@@ -22,9 +22,8 @@ export interface SocketSettings {
   instances: number;
   /** Redis (the production path) or, when absent, the embedded store (one instance only). */
   redis: RedisServer | null;
-  /** Node options for the services (--cpu-prof); profiles go to `profileDir`. */
+  /** Node options for the services (--cpu-prof). */
   nodeArgs?: string[];
-  profileDir?: string;
 }
 
 const TARGET_P99_MS = 500;
@@ -38,16 +37,15 @@ const IDLE_MS = 3_000;
 
 // Same wall clock as the socket client processes, at sub-millisecond resolution.
 const wallNow = () => performance.timeOrigin + performance.now();
-// The clock of a V8 CPU profile's timestamps.
-const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
  * Holds `sockets` waiting shoppers' sockets on `instances` instances (one Redis), then makes
  * every position drop by one at known instants: each round, the shopper at the head of the line
  * (who has no socket) leaves. The delay is from just before that DELETE to each socket's
- * 'queue:position'; each socket must hear its position one lower.
+ * 'queue:position'; each socket must hear its position one lower. Returns when the rounds ran, in
+ * the clock of the services' CPU profiles.
  */
-export async function benchSockets(settings: SocketSettings): Promise<void> {
+export async function benchSockets(settings: SocketSettings): Promise<ProfileWindow> {
   const { instances } = settings;
   if (instances > 1 && !settings.redis) throw new Error('several instances share a sale through Redis: --socket-store redis');
   const store = settings.redis ? 'Redis, AOF always' : 'embedded store';
@@ -65,7 +63,6 @@ export async function benchSockets(settings: SocketSettings): Promise<void> {
   };
   const services: Service[] = [];
   let clients: SocketClients | null = null;
-  let window: { fromUs: number; toUs: number } | undefined;
   try {
     for (let i = 0; i < instances; i++) {
       services.push(
@@ -103,13 +100,14 @@ export async function benchSockets(settings: SocketSettings): Promise<void> {
     console.log(`connected ${ready} of ${shoppers.length} sockets in ${seconds(started)} (errors: ${describe(connected.errors)})`);
     const rssWith = services.map((service) => rssKb(service.pid));
     const after = await Promise.all(services.map((service) => collectedMemory(service.pid)));
+    const perSocket = services.map((_, i) => memoryPerSocket(before[i] as Memory, after[i] as Memory, connected.ready[i] ?? 0));
     services.forEach((_, i) => {
-      const [was, is, count] = [before[i] as Memory, after[i] as Memory, Math.max(1, connected.ready[i] ?? 0)];
+      const [was, is, each] = [before[i] as Memory, after[i] as Memory, perSocket[i] as Memory];
       console.log(
         `${serviceName(i, instances)} memory per socket, after a full garbage collection: ` +
-          `RSS ${((is.rssKb - was.rssKb) / count).toFixed(1)} KB (${mb(was.rssKb)} before the sockets, ${mb(is.rssKb)} with ${count}; ` +
+          `RSS ${each.rssKb.toFixed(1)} KB (${mb(was.rssKb)} before the sockets, ${mb(is.rssKb)} with ${connected.ready[i] ?? 0}; ` +
           `${mb(rssWith[i] ?? 0)} before the collection), ` +
-          `of which JS heap ${((is.heapKb - was.heapKb) / count).toFixed(1)} KB and buffers ${((is.externalKb - was.externalKb) / count).toFixed(1)} KB`,
+          `of which JS heap ${each.heapKb.toFixed(1)} KB and buffers ${each.externalKb.toFixed(1)} KB`,
       );
     });
 
@@ -126,7 +124,7 @@ export async function benchSockets(settings: SocketSettings): Promise<void> {
     const machineBefore = machineTicks();
     const { result, shares, seconds: spent } = await cpuShares(pids, () => rounds(urls[0] as string, heads, sockets, settings));
     const machine = machineCores(machineBefore, machineTicks(), spent);
-    window = { fromUs, toUs: monotonicUs() };
+    const window = { fromUs, toUs: monotonicUs() };
     report(result, ready, settings.rounds);
     console.log(`CPU during the rounds (% of one core): ${describe(shares, percent)}`);
     const ours = Object.values(shares).reduce((sum, share) => sum + share, 0);
@@ -144,34 +142,30 @@ export async function benchSockets(settings: SocketSettings): Promise<void> {
     // average over them; per update delivered, and per push to all its sockets, it does not depend on the spacing.
     services.forEach((_, i) => {
       const name = serviceName(i, instances);
-      const delays = result.byInstance[i] ?? [];
-      const updates = Math.max(1, delays.length);
+      const delay = summarize(result.delaysByInstance[i] ?? []);
+      const updates = Math.max(1, delay.count);
       const busy = (shares[name] ?? 0) * spent;
       const pushing = busy - (idle.shares[name] ?? 0) * spent;
-      const [was, is, count] = [before[i] as Memory, after[i] as Memory, Math.max(1, connected.ready[i] ?? 0)];
+      const each = perSocket[i] as Memory;
       console.log(
-        `| ${i + 1} | ${connected.ready[i]} | ${((is.rssKb - was.rssKb) / count).toFixed(1)} KB | ${((is.heapKb - was.heapKb) / count).toFixed(1)} KB | ` +
-          `${[0.5, 0.99, 1].map((q) => percentile(delays, q).toFixed(0)).join(' / ')} ms | ${result.missedByInstance[i] ?? 0} | ` +
+        `| ${i + 1} | ${connected.ready[i]} | ${each.rssKb.toFixed(1)} KB | ${each.heapKb.toFixed(1)} KB | ` +
+          `${[delay.p50, delay.p99, delay.max].map((ms) => ms.toFixed(0)).join(' / ')} ms | ${result.missedByInstance[i] ?? 0} | ` +
           `${percent(shares[name] ?? 0)} | ${percent(idle.shares[name] ?? 0)} | ${((busy * 1e6) / updates).toFixed(1)} ` +
           `(${((pushing * 1e6) / updates).toFixed(1)} above the still line) | ${((pushing / settings.rounds) * 1000).toFixed(0)} |`,
       );
     });
     const serviceShare = services.reduce((sum, _, i) => sum + (shares[serviceName(i, instances)] ?? 0), 0);
     const stillShare = services.reduce((sum, _, i) => sum + (idle.shares[serviceName(i, instances)] ?? 0), 0);
+    const delivered = sumOf(result.delaysByInstance.map((delays) => delays.length));
     console.log(
       `\nservice CPU per second of pushing (a departure every ${(settings.spacingMs / 1000).toFixed(1)} s, every socket pushed once each): ` +
         `${percent(serviceShare)} of a core over all instances, ${percent(stillShare)} of it what the instances spend with the line still; ` +
-        `${(((serviceShare * spent) / Math.max(1, result.delays.length)) * 1e6).toFixed(1)} µs of service CPU per position update delivered`,
+        `${(((serviceShare * spent) / Math.max(1, delivered)) * 1e6).toFixed(1)} µs of service CPU per position update delivered`,
     );
+    return window;
   } finally {
     await clients?.close();
     await Promise.all(services.map((service) => service.stop()));
-  }
-  const profile = settings.nodeArgs?.length && settings.profileDir ? newestProfile(settings.profileDir) : null;
-  if (profile) {
-    console.log(`\nWhere a service's busy CPU time went during the rounds, by self time (${path.relative(ROOT, profile)}):`);
-    for (const { where, share } of summarizeProfile(profile, 15, window))
-      console.log(`${(share * 100).toFixed(1).padStart(6)} %  ${where}`);
   }
 }
 
@@ -196,6 +190,16 @@ interface Memory {
   externalKb: number;
 }
 
+/** What each of `sockets` sockets added to an instance's memory. */
+function memoryPerSocket(was: Memory, is: Memory, sockets: number): Memory {
+  const count = Math.max(1, sockets);
+  return {
+    rssKb: (is.rssKb - was.rssKb) / count,
+    heapKb: (is.heapKb - was.heapKb) / count,
+    externalKb: (is.externalKb - was.externalKb) / count,
+  };
+}
+
 /** The service's memory right after a full garbage collection, which gc-hook.js runs on SIGUSR2. */
 async function collectedMemory(pid: number): Promise<Memory> {
   const file = path.join(tmpdir(), `flashsale-memory-${pid}.json`);
@@ -213,11 +217,9 @@ async function collectedMemory(pid: number): Promise<Memory> {
 const serviceName = (i: number, instances: number) => (instances === 1 ? 'service' : `service ${i + 1}`);
 
 interface Rounds {
-  delays: number[];
-  /** The same delays, by the instance the socket is on. */
-  byInstance: number[][];
+  /** Every update's delay (ms), by the instance the socket is on. */
+  delaysByInstance: number[][];
   missedByInstance: number[];
-  missed: number;
   wrong: number;
   disconnects: number;
   rises: number;
@@ -225,7 +227,7 @@ interface Rounds {
 
 /** One departure per round; collects every socket's delay for it. */
 async function rounds(url: string, heads: Joined[], clients: SocketClients, settings: SocketSettings): Promise<Rounds> {
-  const all: Rounds = { delays: [], byInstance: [], missedByInstance: [], missed: 0, wrong: 0, disconnects: 0, rises: 0 };
+  const all: Rounds = { delaysByInstance: [], missedByInstance: [], wrong: 0, disconnects: 0, rises: 0 };
   for (const [index, head] of heads.entries()) {
     await clients.arm();
     // A departure falls anywhere in the service's 250 ms tick, not at the same phase every round.
@@ -235,34 +237,28 @@ async function rounds(url: string, heads: Joined[], clients: SocketClients, sett
     if (answer.status !== 204) throw new Error(`DELETE /api/queue/me answered ${answer.status}`);
     await sleep(Math.max(0, t0 + settings.spacingMs - wallNow()));
     const collected = await clients.collect();
-    const delays = collected.arrivals.filter((at) => !Number.isNaN(at)).map((at) => at - t0);
-    const missed = collected.arrivals.length - delays.length;
-    Object.assign(all, {
-      missed: all.missed + missed,
-      wrong: all.wrong + collected.wrong,
-      disconnects: collected.disconnects,
-      rises: collected.rises,
-    });
-    for (const delay of delays) all.delays.push(delay);
+    const delay = summarize(collected.arrivals.filter((at) => !Number.isNaN(at)).map((at) => at - t0));
+    Object.assign(all, { wrong: all.wrong + collected.wrong, disconnects: collected.disconnects, rises: collected.rises });
     collected.arrivals.forEach((at, i) => {
       const instance = collected.instances[i] ?? 0;
       if (Number.isNaN(at)) all.missedByInstance[instance] = (all.missedByInstance[instance] ?? 0) + 1;
-      else (all.byInstance[instance] ??= []).push(at - t0);
+      else (all.delaysByInstance[instance] ??= []).push(at - t0);
     });
     console.log(
-      `round ${index + 1}: ${delays.length}/${collected.arrivals.length} updated, ` +
-        `p50 ${percentile(delays, 0.5).toFixed(0)} ms, p99 ${percentile(delays, 0.99).toFixed(0)} ms, max ${percentile(delays, 1).toFixed(0)} ms`,
+      `round ${index + 1}: ${delay.count}/${collected.arrivals.length} updated, ` +
+        `p50 ${delay.p50.toFixed(0)} ms, p99 ${delay.p99.toFixed(0)} ms, max ${delay.max.toFixed(0)} ms`,
     );
   }
   return all;
 }
 
-function report({ delays, missed, wrong, disconnects, rises }: Rounds, sockets: number, roundCount: number): void {
-  const p99 = percentile(delays, 0.99);
-  const figures = [0.5, 0.95, 0.99].map((q) => `p${q * 100} ${percentile(delays, q).toFixed(0)} ms`).join(', ');
+function report({ delaysByInstance, missedByInstance, wrong, disconnects, rises }: Rounds, sockets: number, roundCount: number): void {
+  const { count, p50, p95, p99, max } = summarize(delaysByInstance.flat());
+  const missed = sumOf(missedByInstance);
   console.log(
-    `\nposition update delay, ${roundCount} rounds × ${sockets} sockets: ${figures}, max ${percentile(delays, 1).toFixed(0)} ms` +
-      `\nupdates received: ${delays.length} of ${delays.length + missed} (missed: ${missed}, wrong position: ${wrong}, ` +
+    `\nposition update delay, ${roundCount} rounds × ${sockets} sockets: ` +
+      `p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${max.toFixed(0)} ms` +
+      `\nupdates received: ${count} of ${count + missed} (missed: ${missed}, wrong position: ${wrong}, ` +
       `positions that rose: ${rises}, sockets disconnected: ${disconnects})` +
       `\ntarget p99 < ${TARGET_P99_MS} ms (the SPEC's bound: ${SPEC_MS} ms), every socket updated with the right position: ` +
       `${p99 < TARGET_P99_MS && missed === 0 && wrong === 0 && rises === 0 ? 'met' : p99 < SPEC_MS && missed === 0 && wrong === 0 && rises === 0 ? 'within the SPEC, target NOT met' : 'NOT met'}`,
@@ -292,13 +288,8 @@ async function joinOne(url: string, userId: string): Promise<Joined> {
   return answer.body as unknown as Joined;
 }
 
-/** Nearest-rank percentile. */
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-}
-
+// reduce skips holes, as missedByInstance has for an instance that missed nothing.
+const sumOf = (values: number[]) => values.reduce((total, n) => total + n, 0);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 const percent = (share: number) => `${Math.round(share * 100)}%`;

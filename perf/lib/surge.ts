@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisServer } from '../../tests/kit';
 import { cpuSeconds } from './cpu';
+import { monotonicUs, type ProfileWindow } from './profile';
 import { rssKb, startService, type Service } from './service';
 import { SurgeClients, type SurgeShopper } from './surge-clients';
 import { printSurge, printSurgeSummary, type CpuSample, type SurgeFigures } from './surge-report';
@@ -16,8 +17,8 @@ export interface SurgeSettings {
   clientProcesses: number;
   /** The service's node arguments (--cpu-prof). */
   nodeArgs: string[];
-  /** Runs after each size's service has stopped (the bench prints its profile there). */
-  afterRun?: () => void;
+  /** Runs after each size's service has stopped, with when its surge ran (the bench prints its profile there). */
+  afterRun?: (surge: ProfileWindow) => void;
 }
 
 /** Every shopper arrives within this window. */
@@ -53,13 +54,14 @@ const wallNow = () => performance.timeOrigin + performance.now();
 export async function benchSurge(settings: SurgeSettings): Promise<void> {
   const results: SurgeFigures[] = [];
   for (const size of settings.sizes) {
-    results.push(await surgeOnce(size, settings));
-    settings.afterRun?.();
+    const { figures, surge } = await surgeOnce(size, settings);
+    results.push(figures);
+    settings.afterRun?.(surge);
   }
   if (results.length > 1) printSurgeSummary(results);
 }
 
-async function surgeOnce(size: number, settings: SurgeSettings): Promise<SurgeFigures> {
+async function surgeOnce(size: number, settings: SurgeSettings): Promise<{ figures: SurgeFigures; surge: ProfileWindow }> {
   const processes = settings.clientProcesses > 0 ? settings.clientProcesses : Math.max(2, Math.ceil(size / SHOPPERS_PER_CLIENT));
   console.log(
     `\n## surge: ${size.toLocaleString('en')} shoppers arrive within ${WINDOW_MS / 1000} s at one all-in-one instance ` +
@@ -97,7 +99,9 @@ async function surgeOnce(size: number, settings: SurgeSettings): Promise<SurgeFi
     const samples: CpuSample[] = [];
     const sampler = sampleCpu(pids, clients.pids, samples);
     const acceptQueue = sampleAcceptQueue(Number(new URL(service.url).port));
+    const fromUs = monotonicUs();
     const outcome = await clients.surge(service.url, t0, WINDOW_MS, size);
+    const surge = { fromUs, toUs: monotonicUs() };
     sampler.stop();
     acceptQueue.stop();
     const kernelAfter = tcpCounters();
@@ -118,7 +122,7 @@ async function surgeOnce(size: number, settings: SurgeSettings): Promise<SurgeFi
       kernel: Object.fromEntries(Object.entries(kernelAfter).map(([name, n]) => [name, n - (kernelBefore[name] ?? 0)])),
     };
     printSurge(figures);
-    return figures;
+    return { figures, surge };
   } finally {
     await clients.close();
     await service.stop();

@@ -281,6 +281,7 @@ async function checkAfterStep(model: QueueModel, real: SaleUnderTest): Promise<v
     connectedSockets: 0,
     stock: STOCK,
     remaining: model.remaining,
+    window: { startsAt: model.sale.startsAt, endsAt: model.sale.endsAt, queueOpensAt: model.sale.queueOpensAt },
     outcomes: model.outcomes,
     // Joins here pass no terms: nothing is refused for a network or a challenge.
     challengesFailed: 0,
